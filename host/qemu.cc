@@ -1,0 +1,89 @@
+#include "host/qemu.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace kgrid::host {
+namespace {
+
+const ArchSpec kArchs[] = {
+    // -cpu max under TCG gives every feature TCG can emulate; under KVM,
+    // host passes the real CPU through.
+    {"x86_64", "qemu-system-x86_64", "pc", "max", "host", "ttyS0"},
+    {"arm64", "qemu-system-aarch64", "virt", "max", "host", "ttyAMA0"},
+};
+
+}  // namespace
+
+const ArchSpec* find_arch(const std::string& arch) {
+  std::string a = arch == "aarch64" ? "arm64" : arch == "amd64" ? "x86_64" : arch;
+  for (const auto& spec : kArchs)
+    if (spec.arch == a) return &spec;
+  return nullptr;
+}
+
+std::string kernel_cmdline(const QemuOptions& o, const ArchSpec& spec) {
+  // panic=-1: reboot at once on panic, which ends QEMU (-no-reboot).
+  // oops stays non-fatal so the guest can still report; the host sees it.
+  std::string cmdline = "console=" + spec.console + " panic=-1 rdinit=/init";
+  cmdline += " kgrid.nonce=" + o.nonce;
+  if (o.quiet) cmdline += " quiet";
+  if (!o.append.empty()) cmdline += " " + o.append;
+  return cmdline;
+}
+
+std::vector<std::string> qemu_argv(const QemuOptions& o, const ArchSpec& spec) {
+  std::vector<std::string> argv = {
+      spec.qemu_binary,
+      "-machine", spec.machine,
+      "-accel", o.kvm ? "kvm" : "tcg",
+      "-cpu", o.kvm ? spec.cpu_kvm : spec.cpu_tcg,
+      "-m", std::to_string(o.memory_mb),
+      "-smp", std::to_string(o.smp),
+      "-nodefaults", "-no-user-config",
+      "-display", "none",
+      "-chardev", "stdio,id=con0,signal=off",
+      "-serial", "chardev:con0",
+      "-no-reboot",
+      "-kernel", o.kernel,
+      "-initrd", o.initrd,
+      "-append", kernel_cmdline(o, spec),
+  };
+  return argv;
+}
+
+bool kvm_usable() {
+  const char* off = std::getenv("KGRID_NO_KVM");
+  if (off && *off && std::string(off) != "0") return false;
+  int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+std::string shell_quote(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& arg : argv) {
+    if (!out.empty()) out += ' ';
+    bool plain = !arg.empty();
+    for (char c : arg)
+      if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/' ||
+            c == ',' || c == ':' || c == '=' || c == '+' || c == '@'))
+        plain = false;
+    if (plain) {
+      out += arg;
+    } else {
+      out += '\'';
+      for (char c : arg) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+      }
+      out += '\'';
+    }
+  }
+  return out;
+}
+
+}  // namespace kgrid::host

@@ -1,0 +1,46 @@
+// Builds the QEMU command line for one kernel from a per-architecture table.
+// No network device, no host filesystem sharing: the initramfs is all the
+// guest gets.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kgrid::host {
+
+struct QemuOptions {
+  std::string arch = "x86_64";
+  std::string kernel;        // image path
+  std::string initrd;        // initramfs path
+  std::string append;        // extra kernel command line (kgrid adds its own)
+  std::string nonce;
+  int memory_mb = 512;
+  int smp = 1;
+  bool kvm = false;
+  bool quiet = false;        // kernel 'quiet' (less console output, faster under TCG)
+};
+
+struct ArchSpec {
+  std::string arch;
+  std::string qemu_binary;
+  std::string machine;
+  std::string cpu_tcg;
+  std::string cpu_kvm;
+  std::string console;  // kernel console device
+};
+
+// The table; nullptr for an unknown arch.
+const ArchSpec* find_arch(const std::string& arch);
+
+// The kernel command line kgrid boots with.
+std::string kernel_cmdline(const QemuOptions& options, const ArchSpec& spec);
+
+std::vector<std::string> qemu_argv(const QemuOptions& options, const ArchSpec& spec);
+
+// True when /dev/kvm opens read-write (and KGRID_NO_KVM is not set).
+bool kvm_usable();
+
+// A shell-quoted command line, to reproduce a run by hand.
+std::string shell_quote(const std::vector<std::string>& argv);
+
+}  // namespace kgrid::host

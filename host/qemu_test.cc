@@ -1,0 +1,39 @@
+#include "host/qemu.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace kgrid::host;
+
+TEST_CASE("the x86_64 command line has no network, no sharing and the nonce") {
+  QemuOptions o;
+  o.kernel = "/k/vmlinuz";
+  o.initrd = "/k/initrd";
+  o.nonce = "abc";
+  const ArchSpec* spec = find_arch("amd64");
+  REQUIRE(spec);
+  auto argv = qemu_argv(o, *spec);
+  CHECK(argv[0] == "qemu-system-x86_64");
+  CHECK(std::find(argv.begin(), argv.end(), "-nodefaults") != argv.end());
+  CHECK(std::find(argv.begin(), argv.end(), "-no-reboot") != argv.end());
+  for (const auto& a : argv) {
+    CHECK(a.find("-netdev") == std::string::npos);
+    CHECK(a.find("virtfs") == std::string::npos);
+    CHECK(a.find("9p") == std::string::npos);
+  }
+  auto append = std::find(argv.begin(), argv.end(), "-append");
+  REQUIRE(append != argv.end());
+  CHECK((append + 1)->find("kgrid.nonce=abc") != std::string::npos);
+  CHECK((append + 1)->find("panic=-1") != std::string::npos);
+  CHECK(std::find(argv.begin(), argv.end(), "tcg") != argv.end());
+  o.kvm = true;
+  auto kvm = qemu_argv(o, *spec);
+  CHECK(std::find(kvm.begin(), kvm.end(), "kvm") != kvm.end());
+  CHECK(find_arch("sparc") == nullptr);
+}
+
+TEST_CASE("shell quoting reproduces arguments") {
+  CHECK(shell_quote({"qemu", "-append", "console=ttyS0 quiet", "it's"}) ==
+        "qemu -append 'console=ttyS0 quiet' 'it'\\''s'");
+}
