@@ -1,0 +1,308 @@
+#include "kernels/debian.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "kernels/apt_sources.h"
+#include "kernels/cache.h"
+#include "kernels/config.h"
+#include "kernels/deb.h"
+#include "kernels/debian_index.h"
+#include "kernels/http.h"
+#include "kernels/image.h"
+#include "kernels/sha256.h"
+
+namespace kgrid::kernels {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Lower-case letters and digits plus `extra`, starting with a letter or digit.
+bool valid_token(std::string_view s, std::string_view extra) {
+  if (s.empty() || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || extra.find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string kernel_arch(const std::string& debian_arch) {
+  if (debian_arch == "amd64") return "x86_64";
+  if (debian_arch == "arm64") return "arm64";
+  return "";
+}
+
+void say(const FetchOptions& o, const std::string& line) {
+  if (o.log) o.log(line);
+}
+
+std::string megabytes(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
+}
+
+// Finds the resolution for the selector, from the cache when it was made
+// against the same index. The caller holds the index lock.
+Result<KernelResolution> resolve(const Selector& sel, const IndexLocation& loc, bool offline,
+                                 const FetchOptions& opts, std::vector<std::string>* warnings) {
+  const fs::path res_path = loc.resolution_path(sel.package);
+  auto cached = load_resolution(res_path);
+  if (!cached) {
+    warnings->push_back(cached.error().message);
+    cached = std::optional<CachedResolution>();
+  }
+  std::string index_sha;
+  if (offline) {
+    if (*cached) return (*cached)->resolution;
+    std::error_code ec;
+    if (!fs::is_regular_file(loc.xz_path(), ec)) {
+      return make_error(sel.text() + ": offline (KGRID_OFFLINE) and never resolved here; run "
+                        "once with network access to fill " + loc.dir.string());
+    }
+    auto sha = sha256_file(loc.xz_path());
+    if (!sha) return sha.error();
+    index_sha = *sha;
+  } else {
+    auto idx = ensure_index(loc, opts.index_max_age);
+    if (!idx) return make_error(sel.text() + ": " + idx.error().message);
+    if (!idx->warning.empty()) warnings->push_back(idx->warning);
+    if (idx->downloaded) say(opts, "updated the Packages index of " + loc.suite + "/" + loc.arch);
+    if (*cached && (*cached)->index_sha256 == idx->sha256) return (*cached)->resolution;
+    index_sha = idx->sha256;
+  }
+  auto index = load_kernel_packages(loc.xz_path());
+  if (!index) return index.error();
+  auto r = resolve_kernel(*index, sel.package);
+  if (!r) return make_error(sel.text() + ": " + r.error().message);
+  Status st = save_resolution(res_path, CachedResolution{*r, index_sha});
+  if (!st) warnings->push_back("could not cache the resolution: " + st.error().message);
+  return r;
+}
+
+json meta_json(const Selector& sel, const KernelResolution& r, const std::string& vmlinuz_sha,
+               const std::string& config_sha) {
+  return {{"suite", sel.suite},
+          {"package", r.package},
+          {"version", r.version},
+          {"abi", r.abi},
+          {"arch", sel.arch},
+          {"layout", r.layout},
+          {"image_package", r.image.package},
+          {"image_version", r.image.version},
+          {"deb_sha256", r.image.sha256},
+          {"config_package", r.config.package},
+          {"config_deb_sha256", r.config.sha256},
+          {"sha256", vmlinuz_sha},
+          {"config_sha256", config_sha}};
+}
+
+// True when `dir` holds this resolution's kernel, intact.
+bool cached_kernel_ok(const fs::path& dir, const KernelResolution& r, std::string* why) {
+  auto text = read_file(dir / "meta.json");
+  if (!text) return false;
+  json meta = json::parse(*text, nullptr, false);
+  if (meta.is_discarded() || !meta.is_object()) {
+    *why = "damaged meta.json";
+    return false;
+  }
+  if (meta.value("abi", "") != r.abi || meta.value("deb_sha256", "") != r.image.sha256 ||
+      meta.value("config_deb_sha256", "") != r.config.sha256) {
+    *why = "the index now has another build";
+    return false;
+  }
+  auto vmlinuz = sha256_file(dir / "vmlinuz");
+  auto config = sha256_file(dir / "config");
+  if (!vmlinuz || !config || *vmlinuz != meta.value("sha256", "") ||
+      *config != meta.value("config_sha256", "")) {
+    *why = "the cached files do not match meta.json";
+    return false;
+  }
+  return true;
+}
+
+// Removes what killed kgrid processes left behind in `dir`: entries older
+// than a day whose names start with `prefix` ("" for all).
+void remove_stale(const fs::path& dir, std::string_view prefix) {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.path().filename().string().starts_with(prefix)) continue;
+    std::error_code ec2;
+    if (e.symlink_status(ec2).type() != fs::file_type::symlink && e.last_write_time(ec2) < cutoff && !ec2) {
+      fs::remove_all(e.path(), ec2);
+    }
+  }
+}
+
+// Downloads the package(s), unpacks vmlinuz and config into a temporary
+// directory, checks them and moves the directory into place.
+Status install_kernel(const Selector& sel, const KernelResolution& r, const std::string& mirror,
+                      const fs::path& root, const fs::path& dir, const FetchOptions& opts) {
+  remove_stale(root / "kernels", ".");
+  remove_stale(root / "downloads", "");
+  TempPath work(temp_path_for(root / "kernels" / ("." + dir.filename().string())));
+  Status st = make_dirs(work.path());
+  if (!st) return st;
+  // Group the wanted files by package (one package in the "boot" layout).
+  std::map<std::string, std::pair<const DebFile*, std::vector<DebExtract>>> by_deb;
+  by_deb[r.image.filename].first = &r.image;
+  by_deb[r.image.filename].second.push_back({r.image.path_in_deb, work.path() / "vmlinuz"});
+  by_deb[r.config.filename].first = &r.config;
+  by_deb[r.config.filename].second.push_back({r.config.path_in_deb, work.path() / "config"});
+
+  for (auto& [filename, job] : by_deb) {
+    const DebFile& deb = *job.first;
+    if (is_unsafe_archive_path(filename) || fs::path(filename).filename().empty()) {
+      return make_error("refusing index Filename \"" + filename + "\" of " + deb.package);
+    }
+    // A name of this process's own: another suite may fetch the same file.
+    TempPath local(temp_path_for(root / "downloads" / fs::path(filename).filename()));
+    const std::string url = mirror + "/" + filename;
+    say(opts, "downloading " + url + " (" + megabytes(deb.size) + ")");
+    DownloadOptions dl;
+    dl.expected_sha256 = deb.sha256;
+    dl.expected_size = deb.size;
+    auto got = download(url, local.path(), dl);
+    if (!got) return got.error();
+    st = extract_from_deb(local.path(), job.second);
+    if (!st) return st;
+  }
+
+  auto img = inspect_image(work.path() / "vmlinuz");
+  if (!img) return make_error(sel.text() + ": the extracted kernel is bad: " + img.error().message);
+  if (img->release != r.abi) {
+    return make_error(sel.text() + ": the kernel in " + r.image.package + " reports release " +
+                      img->release + ", expected " + r.abi);
+  }
+  const std::string want_arch = kernel_arch(sel.arch);
+  if (!want_arch.empty() && img->arch != want_arch) {
+    return make_error(sel.text() + ": the kernel is " + img->arch + ", expected " + want_arch);
+  }
+  auto cfg = KernelConfig::load(work.path() / "config");
+  if (!cfg) return make_error(sel.text() + ": the extracted config is bad: " + cfg.error().message);
+
+  auto vmlinuz_sha = sha256_file(work.path() / "vmlinuz");
+  if (!vmlinuz_sha) return vmlinuz_sha.error();
+  auto config_sha = sha256_file(work.path() / "config");
+  if (!config_sha) return config_sha.error();
+  st = write_file_atomic(work.path() / "meta.json",
+                         meta_json(sel, r, *vmlinuz_sha, *config_sha).dump(2) + "\n");
+  if (!st) return st;
+
+  std::error_code ec;
+  TempPath old;  // an older build under the same ABI, removed once replaced
+  if (fs::exists(dir, ec)) {
+    old = TempPath(temp_path_for(root / "kernels" / ("." + dir.filename().string() + ".old")));
+    fs::rename(dir, old.path(), ec);
+    if (ec) return make_error("cannot replace " + dir.string() + ": " + ec.message());
+  }
+  fs::rename(work.path(), dir, ec);
+  if (ec) return make_error("cannot move the kernel into " + dir.string() + ": " + ec.message());
+  work.release();
+  return ok_status();
+}
+
+}  // namespace
+
+std::string Selector::text() const {
+  return "debian:" + suite + "/" + package + (arch == "amd64" ? "" : "@" + arch);
+}
+
+Result<Selector> parse_selector(std::string_view text) {
+  const std::string orig(text);
+  constexpr std::string_view kPrefix = "debian:";
+  if (!text.starts_with(kPrefix)) {
+    return make_error("bad kernel selector \"" + orig + "\": expected debian:<suite>/<package>[@<arch>]");
+  }
+  text.remove_prefix(kPrefix.size());
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    return make_error("bad kernel selector \"" + orig + "\": no '/' between suite and package "
+                      "(e.g. debian:bookworm/linux-image-amd64)");
+  }
+  Selector s;
+  s.suite = std::string(text.substr(0, slash));
+  std::string_view rest = text.substr(slash + 1);
+  size_t at = rest.find('@');
+  s.package = std::string(rest.substr(0, at));
+  if (at != std::string_view::npos) s.arch = std::string(rest.substr(at + 1));
+  if (!valid_token(s.suite, "-")) {
+    return make_error("bad kernel selector \"" + orig + "\": suite \"" + s.suite +
+                      "\" is not a suite name (like bookworm, trixie or sid)");
+  }
+  if (!valid_token(s.package, "+-.") || s.package.size() < 2) {
+    return make_error("bad kernel selector \"" + orig + "\": package \"" + s.package +
+                      "\" is not a Debian package name");
+  }
+  if (!valid_token(s.arch, "") ) {
+    return make_error("bad kernel selector \"" + orig + "\": architecture \"" + s.arch +
+                      "\" is not a Debian architecture (like amd64 or arm64)");
+  }
+  return s;
+}
+
+bool offline_from_env() {
+  const char* v = std::getenv("KGRID_OFFLINE");
+  return v && *v && std::string_view(v) != "0";
+}
+
+Result<FetchedKernel> fetch_debian(const Selector& sel, const FetchOptions& opts) {
+  fs::path root = opts.cache_dir;
+  if (root.empty()) {
+    auto d = cache_dir();
+    if (!d) return d.error();
+    root = *d;
+  }
+  const bool offline = opts.offline || offline_from_env();
+  FetchedKernel out;
+  IndexLocation loc;
+  loc.suite = sel.suite;
+  loc.arch = sel.arch;
+  loc.dir = root / "debian" / (sel.suite + "-" + sel.arch);
+  if (!offline) {
+    auto mirror = find_debian_mirror(opts.mirror, opts.apt_dir);
+    if (!mirror) return mirror.error();
+    loc.mirror = *mirror;
+  }
+
+  std::optional<KernelResolution> res;
+  {
+    auto lock = FileLock::acquire(root / "locks" / ("debian-index-" + sel.suite + "-" + sel.arch + ".lock"));
+    if (!lock) return lock.error();
+    auto r = resolve(sel, loc, offline, opts, &out.warnings);
+    if (!r) return r.error();
+    res = std::move(*r);
+  }
+
+  out.id = "debian-" + sel.suite + "-" + res->abi;
+  const fs::path dir = root / "kernels" / out.id;
+  auto lock = FileLock::acquire(root / "locks" / (out.id + ".lock"));
+  if (!lock) return lock.error();
+  std::string why;
+  if (cached_kernel_ok(dir, *res, &why)) {
+    out.from_cache = true;
+  } else if (offline) {
+    return make_error(sel.text() + ": offline (KGRID_OFFLINE) and " + out.id + " is not in " +
+                      (root / "kernels").string() + (why.empty() ? "" : " (" + why + ")"));
+  } else {
+    if (!why.empty()) say(opts, out.id + ": fetching again: " + why);
+    Status st = install_kernel(sel, *res, loc.mirror, root, dir, opts);
+    if (!st) return st.error();
+  }
+  out.image = dir / "vmlinuz";
+  out.config = dir / "config";
+  out.release = res->abi;
+  out.suite = sel.suite;
+  out.package = res->package;
+  out.version = res->version;
+  out.arch = sel.arch;
+  return out;
+}
+
+}  // namespace kgrid::kernels

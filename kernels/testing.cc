@@ -1,0 +1,169 @@
+#include "kernels/testing.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <lzma.h>
+#include <stdlib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+namespace kgrid::kernels::testing {
+namespace fs = std::filesystem;
+
+ScratchDir::ScratchDir() {
+  std::string tmpl = (fs::temp_directory_path() / "kgrid-kernels-test-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void write_file(const fs::path& path, std::string_view data) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+namespace {
+void put_le(std::string& b, size_t off, uint32_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) b[off + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+}  // namespace
+
+std::string make_bzimage(std::string_view version, std::string_view payload_magic) {
+  // setup_sects = 1: two 512-byte sectors of real-mode setup, then 1 KiB of
+  // "protected-mode code" holding the payload at payload_offset 16.
+  std::string b(2048, '\0');
+  b[0x1F1] = 1;
+  put_le(b, 0x1F4, 1024 / 16, 4);  // syssize
+  put_le(b, 0x1FE, 0xAA55, 2);
+  b.replace(0x202, 4, "HdrS");
+  put_le(b, 0x206, 0x020f, 2);
+  put_le(b, 0x20E, 0x300 - 0x200, 2);  // kernel_version
+  put_le(b, 0x248, 16, 4);             // payload_offset
+  put_le(b, 0x24C, 64, 4);             // payload_length
+  b.replace(0x300, version.size(), version);
+  b.replace(1024 + 16, payload_magic.size(), payload_magic);
+  return b;
+}
+
+std::string xz_compress(std::string_view data) {
+  std::string out(lzma_stream_buffer_bound(data.size()), '\0');
+  size_t pos = 0;
+  lzma_ret r = lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, nullptr,
+                                       reinterpret_cast<const uint8_t*>(data.data()), data.size(),
+                                       reinterpret_cast<uint8_t*>(out.data()), &pos, out.size());
+  if (r != LZMA_OK) throw std::runtime_error("lzma_easy_buffer_encode failed");
+  out.resize(pos);
+  return out;
+}
+
+namespace {
+
+struct Writer {
+  archive* a = archive_write_new();
+  ~Writer() { archive_write_free(a); }
+};
+
+void check(archive* a, int r, const char* what) {
+  if (r < ARCHIVE_WARN) {
+    throw std::runtime_error(std::string(what) + ": " +
+                             (archive_error_string(a) ? archive_error_string(a) : "?"));
+  }
+}
+
+std::string write_all(archive* a, const std::vector<TarEntry>& entries) {
+  // Large enough for everything the tests build.
+  std::string buf(16 << 20, '\0');
+  size_t used = 0;
+  check(a, archive_write_open_memory(a, buf.data(), buf.size(), &used), "open_memory");
+  for (const auto& e : entries) {
+    archive_entry* ent = archive_entry_new();
+    archive_entry_set_pathname(ent, e.path.c_str());
+    archive_entry_set_mtime(ent, 1700000000, 0);
+    switch (e.type) {
+      case TarEntry::File:
+        archive_entry_set_filetype(ent, AE_IFREG);
+        archive_entry_set_perm(ent, 0644);
+        archive_entry_set_size(ent, static_cast<la_int64_t>(e.data.size()));
+        break;
+      case TarEntry::Dir:
+        archive_entry_set_filetype(ent, AE_IFDIR);
+        archive_entry_set_perm(ent, 0755);
+        break;
+      case TarEntry::Symlink:
+        archive_entry_set_filetype(ent, AE_IFLNK);
+        archive_entry_set_perm(ent, 0777);
+        archive_entry_set_symlink(ent, e.link.c_str());
+        break;
+      case TarEntry::Hardlink:
+        archive_entry_set_filetype(ent, AE_IFREG);
+        archive_entry_set_perm(ent, 0644);
+        archive_entry_set_hardlink(ent, e.link.c_str());
+        break;
+    }
+    check(a, archive_write_header(a, ent), "write_header");
+    if (e.type == TarEntry::File && !e.data.empty()) {
+      la_ssize_t n = archive_write_data(a, e.data.data(), e.data.size());
+      if (n != static_cast<la_ssize_t>(e.data.size())) check(a, ARCHIVE_FATAL, "write_data");
+    }
+    archive_entry_free(ent);
+  }
+  check(a, archive_write_close(a), "close");
+  buf.resize(used);
+  return buf;
+}
+
+}  // namespace
+
+std::string make_tar(const std::vector<TarEntry>& entries, std::string_view filter) {
+  Writer w;
+  check(w.a, archive_write_set_format_pax_restricted(w.a), "format");
+  if (filter == "xz") check(w.a, archive_write_add_filter_xz(w.a), "xz");
+  else if (filter == "zstd") check(w.a, archive_write_add_filter_zstd(w.a), "zstd");
+  else if (filter == "gzip") check(w.a, archive_write_add_filter_gzip(w.a), "gzip");
+  return write_all(w.a, entries);
+}
+
+std::string make_deb(std::string_view data_name, const std::string& data_tar) {
+  Writer w;
+  check(w.a, archive_write_set_format_ar_svr4(w.a), "ar");
+  std::string control = make_tar({{TarEntry::File, "./control", "Package: fake\n", ""}}, "xz");
+  return write_all(w.a, {{TarEntry::File, "debian-binary", "2.0\n", ""},
+                         {TarEntry::File, "control.tar.xz", control, ""},
+                         {TarEntry::File, std::string(data_name), data_tar, ""}});
+}
+
+bool network_allowed() {
+  const char* v = std::getenv("KGRID_NO_NETWORK");
+  return !(v && *v && std::string_view(v) != "0");
+}
+
+const Result<FetchedKernel>& bookworm_kernel() {
+  static const Result<FetchedKernel> k = [] {
+    FetchOptions o;
+    o.log = [](const std::string& line) { std::cerr << "kernels_test: " << line << "\n"; };
+    auto sel = parse_selector("debian:bookworm/linux-image-amd64");
+    if (!sel) return Result<FetchedKernel>(sel.error());
+    return fetch_debian(*sel, o);
+  }();
+  return k;
+}
+
+}  // namespace kgrid::kernels::testing
