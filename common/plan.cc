@@ -3,7 +3,7 @@
 #include <charconv>
 #include <optional>
 #include <cstdlib>
-#include <sstream>
+#include <cstdio>
 
 namespace kgrid::plan {
 namespace {
@@ -48,11 +48,12 @@ std::optional<double> to_double(const std::string& s) {
   return v;
 }
 
-// Formats a double without trailing zeros ("1", "0.5").
+// Formats a double without trailing zeros ("1", "0.5"); no iostreams, so
+// the static guest binaries stay small.
 std::string format_number(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
 }
 
 }  // namespace

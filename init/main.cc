@@ -1,0 +1,110 @@
+// kgrid-init: PID 1 of a kgrid guest. Mounts the file systems, says BEGIN,
+// runs the testrunner (or a shell), stands in for it with END if it dies, and
+// powers off. It never returns: PID 1 exiting would panic the kernel.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "init/guest_io.h"
+#include "init/launch.h"
+#include "init/mounts.h"
+#include "init/runner_contract.h"
+
+using namespace kgrid;
+using namespace kgrid::init;
+
+namespace {
+
+constexpr int kConsole = 1;
+
+// The kernel gives init /dev/console as fds 0-2 if the initramfs has it;
+// if not, open it from the devtmpfs just mounted.
+void ensure_console() {
+  if (::fcntl(kConsole, F_GETFD) >= 0) return;
+  int fd = ::open("/dev/console", O_RDWR | O_NOCTTY);
+  if (fd < 0) return;
+  for (int i = 0; i < 3; ++i)
+    if (fd != i) ::dup2(fd, i);
+  if (fd > 2) ::close(fd);
+}
+
+// BPF maps are charged to RLIMIT_MEMLOCK before 5.11; never let that fail a test.
+void lift_memlock_limit() {
+  rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+  ::setrlimit(RLIMIT_MEMLOCK, &unlimited);
+}
+
+std::vector<std::string> base_env() {
+  return {"PATH=/kgrid/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", "TERM=linux"};
+}
+
+void run_shell() {
+  guest::say(kConsole, "kgrid-init: kgrid.shell=1: starting /bin/sh; exit it to power off");
+  LaunchSpec spec{kShellPath, {"sh"}, base_env(), console_tty_path()};
+  auto pid = launch(spec);
+  if (!pid) {
+    guest::say(kConsole, "kgrid-init: " + pid.error().message);
+    return;
+  }
+  reap_until(*pid);
+}
+
+void run_testrunner(const std::string& nonce) {
+  std::vector<std::string> env = base_env();
+  env.push_back(std::string(kSeqEnv) + "=" + std::to_string(kTestrunnerFirstSeq));
+  env.push_back(std::string(kNonceEnv) + "=" + nonce);
+  LaunchSpec spec{kTestrunnerPath, {"kgrid-testrunner"}, env, ""};
+
+  std::string crash;
+  auto pid = launch(spec);
+  if (!pid) {
+    crash = pid.error().message;
+  } else {
+    auto status = reap_until(*pid);
+    auto reason = status ? runner_crash_reason(*status) : "lost track of the testrunner (waitpid: ECHILD)";
+    if (reason) crash = *reason;
+  }
+  if (crash.empty()) return;
+  guest::say(kConsole, "kgrid-init: " + crash);
+  guest::send_record(kConsole, nonce, kInitEndSeq, "END",
+                     {{"tests", "0"}, {"status", "runner_crashed"}, {"reason", crash}});
+}
+
+void run() {
+  ::umask(022);
+  auto failures = mount_all(guest_mounts());
+  ensure_console();
+  BootOptions options = parse_boot_options(guest::read_file("/proc/cmdline"));
+
+  guest::send_record(kConsole, options.nonce, kBeginSeq, "BEGIN",
+                     {{"proto", "1"},
+                      {"init_ms", std::to_string(guest::boottime_ms())},
+                      {"mounts_failed", failed_names(failures)}});
+  for (const auto& f : failures) guest::say(kConsole, "kgrid-init: " + f.message);
+  if (options.nonce.empty())
+    guest::say(kConsole, "kgrid-init: no kgrid.nonce= on the kernel command line");
+  lift_memlock_limit();
+
+  if (options.shell && ::access(kShellPath, X_OK) == 0)
+    run_shell();
+  else
+    run_testrunner(options.nonce);
+}
+
+}  // namespace
+
+int main() {
+  if (::getpid() != 1) {
+    guest::say(2, "kgrid-init: must run as PID 1 (it powers the machine off)");
+    return 1;
+  }
+  try {
+    run();
+  } catch (...) {
+    guest::say(kConsole, "kgrid-init: internal error");
+  }
+  power_off(kConsole);
+}

@@ -1,0 +1,87 @@
+#include "testrunner/caps.h"
+
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "init/guest_io.h"
+
+namespace kgrid::testrunner {
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+void probe_btf(Caps& caps) {
+  guest::UniqueFd fd(::open(kBtfPath, O_RDONLY | O_CLOEXEC));
+  char byte;
+  if (fd.valid() && ::read(fd.get(), &byte, 1) == 1) {
+    caps.btf = true;
+    return;
+  }
+  caps.btf_error = errno_text(errno);
+}
+
+void probe_ringbuf(Caps& caps) {
+  union bpf_attr attr;
+  std::memset(&attr, 0, sizeof attr);
+  attr.map_type = 27;  // BPF_MAP_TYPE_RINGBUF; a number, so old headers build too
+  attr.key_size = 0;
+  attr.value_size = 0;
+  attr.max_entries = static_cast<uint32_t>(::sysconf(_SC_PAGESIZE));  // power of 2, page multiple
+  long fd = ::syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof attr);
+  if (fd >= 0) {
+    ::close(static_cast<int>(fd));
+    caps.ringbuf = true;
+    return;
+  }
+  caps.ringbuf_error = errno_text(errno);
+}
+
+void probe_tracefs(Caps& caps) {
+  if (::access(kRawSyscallsPath, F_OK) == 0) {
+    caps.tracefs = true;
+    return;
+  }
+  caps.tracefs_error = errno_text(errno);
+}
+
+}  // namespace
+
+std::map<std::string, std::string> Caps::fields() const {
+  return {{"release", release}, {"btf", btf ? "1" : "0"}, {"ringbuf", ringbuf ? "1" : "0"},
+          {"tracefs", tracefs ? "1" : "0"}, {"arch", arch}};
+}
+
+Caps probe_caps() {
+  Caps caps;
+  utsname u{};
+  if (::uname(&u) == 0) {
+    caps.release = u.release;
+    caps.arch = u.machine;
+  }
+  probe_btf(caps);
+  probe_ringbuf(caps);
+  probe_tracefs(caps);
+  return caps;
+}
+
+std::optional<std::string> unmet_requirement(const plan::Test& test, const Caps& caps) {
+  if (!test.min_kernel.empty() && plan::compare_versions(caps.release, test.min_kernel) < 0)
+    return "kernel " + caps.release + " < min_kernel " + test.min_kernel;
+  auto why = [](const std::string& error) { return error.empty() ? "" : " (" + error + ")"; };
+  for (const std::string& r : test.requires_) {
+    if (r == "btf" && !caps.btf) return std::string("no BTF at ") + kBtfPath + why(caps.btf_error);
+    if (r == "ringbuf" && !caps.ringbuf)
+      return "no BPF ring buffer: BPF_MAP_CREATE(BPF_MAP_TYPE_RINGBUF) failed" + why(caps.ringbuf_error);
+    if (r == "tracefs" && !caps.tracefs)
+      return std::string("no tracefs raw_syscalls events at ") + kRawSyscallsPath + why(caps.tracefs_error);
+  }
+  return std::nullopt;
+}
+
+}  // namespace kgrid::testrunner

@@ -1,0 +1,89 @@
+// kgrid-testrunner: runs the plan's tests inside the guest and reports them
+// over the console protocol. Started by kgrid-init (see init/runner_contract.h):
+// exits 0 if and only if it has written END.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/plan.h"
+#include "common/protocol.h"
+#include "init/guest_io.h"
+#include "init/runner_contract.h"
+#include "testrunner/caps.h"
+#include "testrunner/consumer_format.h"
+#include "testrunner/judge.h"
+#include "testrunner/reporter.h"
+#include "testrunner/run_test.h"
+
+using namespace kgrid;
+using namespace kgrid::testrunner;
+
+namespace {
+
+constexpr const char* kPlanPath = "/kgrid/plan";
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : fallback;
+}
+
+Result<plan::Plan> load_plan(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0)
+    return make_error("cannot read " + path + ": " + std::strerror(errno));
+  return plan::parse_plan(guest::read_file(path.c_str()));
+}
+
+void run_one(Reporter& rep, const plan::Test& test, const Caps& caps, const ConsumerFormat& format,
+             const std::string& tag) {
+  rep.send("TEST_START", {{"name", test.name}, {"driver", test.driver},
+                          {"timeout_s", std::to_string(test.timeout_s)}});
+  Outcome outcome;
+  Judgement j;
+  if (auto why = unmet_requirement(test, caps)) {
+    j.verdict = "SKIP";
+    j.reason = *why;
+  } else {
+    rep.say(tag + "starting " + test.probe[0]);
+    outcome = run_test(test, [&](std::string_view line) { rep.say(tag + std::string(line)); });
+    j = judge(test, outcome, format);
+  }
+  rep.send("TEST", test_fields(test, j, outcome));
+  rep.say(tag + j.verdict + (j.reason.empty() ? "" : ": " + j.reason));
+  if (j.verdict == "PASS" || j.verdict == "SKIP") return;
+  for (const LogLine& l : log_tail(outcome))
+    rep.send("LOG", {{"test", test.name}, {"stream", l.stream}, {"line", l.line}});
+}
+
+}  // namespace
+
+int main() {
+  std::string nonce = env_or(init::kNonceEnv, "");
+  if (nonce.empty()) nonce = protocol::nonce_from_cmdline(guest::read_file("/proc/cmdline"));
+  uint64_t seq = std::strtoull(env_or(init::kSeqEnv, "1").c_str(), nullptr, 10);
+  Reporter rep(STDOUT_FILENO, nonce, seq);
+
+  Caps caps = probe_caps();
+  rep.send("CAPS", caps.fields());
+  rep.say("kernel " + caps.release + " " + caps.arch + ": btf=" + (caps.btf ? "1" : "0") +
+          " ringbuf=" + (caps.ringbuf ? "1" : "0") + " tracefs=" + (caps.tracefs ? "1" : "0"));
+
+  auto plan = load_plan(env_or("KGRID_PLAN", kPlanPath));
+  if (!plan) {
+    rep.say("plan error: " + plan.error().message);
+    rep.send("END", {{"tests", "0"}, {"status", "plan_error"}, {"reason", plan.error().message}});
+    return init::kExitEndSent;
+  }
+  auto format = make_consumer_format("kgrid");
+  size_t n = plan->tests.size();
+  for (size_t i = 0; i < n; ++i) {
+    const plan::Test& test = plan->tests[i];
+    std::string tag = "[" + std::to_string(i + 1) + "/" + std::to_string(n) + "] " + test.name + ": ";
+    run_one(rep, test, caps, *format, tag);
+  }
+  rep.send("END", {{"tests", std::to_string(n)}, {"status", "ok"}, {"reason", ""}});
+  rep.say("done: " + std::to_string(n) + " test(s)");
+  return init::kExitEndSent;
+}

@@ -1,0 +1,42 @@
+// What happened when one test ran: plain data, filled in by run_test() and
+// judged by judge(). Tests build these by hand.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "testrunner/child.h"
+
+namespace kgrid::testrunner {
+
+// How far the run got.
+enum class Ending {
+  Completed,               // probe ready, generator ran, probe stopped by SIGINT
+  ProbeSpawnFailed,        // the probe could not be executed
+  ProbeExitedBeforeReady,  // the probe exited without its ready line
+  ProbeExitedEarly,        // the probe exited on its own after ready, before SIGINT
+  ProbeIgnoredSigint,      // no exit within the grace after SIGINT; killed
+  TimedOut,                // timeout_s expired; everything killed
+};
+
+struct ProgramRun {
+  bool started = false;
+  std::string spawn_error;  // when it could not be started
+  bool exited = false;      // reaped
+  ExitStatus status;
+  std::string out, err;
+};
+
+struct Outcome {
+  Ending ending = Ending::Completed;
+  std::string waiting_for;  // for TimedOut: "waiting for 'kgrid-probe: ready'", ...
+  ProgramRun probe, gen;
+  int64_t duration_ms = 0;  // spawn of the probe to the end of the test
+  int64_t load_ms = -1;     // spawn of the probe to its ready line
+  int64_t gen_ms = -1;      // generator run time
+  int64_t capture_ms = -1;  // ready line to SIGINT
+  int timeout_s = 0;
+  int sigint_grace_s = 10;
+};
+
+}  // namespace kgrid::testrunner

@@ -1,0 +1,103 @@
+// The mechanism with real processes: /bin/sh scripts stand in for the probe
+// and the generator.
+#include "testrunner/run_test.h"
+
+#include <doctest/doctest.h>
+#include <sys/resource.h>
+
+using namespace kgrid;
+using namespace kgrid::testrunner;
+
+namespace {
+
+const char* kReady = "kgrid-probe: ready";
+
+plan::Test make(std::string probe_script, std::string gen_script = "", int timeout_s = 10) {
+  plan::Test t;
+  t.name = "t";
+  t.probe = {"/bin/sh", "-c", std::move(probe_script)};
+  t.ready = kReady;
+  if (!gen_script.empty()) t.gen = {"/bin/sh", "-c", std::move(gen_script)};
+  t.timeout_s = timeout_s;
+  return t;
+}
+
+const char* kGoodProbe =
+    "trap 'echo kgrid-probe: stat events=1; echo kgrid-probe: done; exit 0' INT; "
+    "echo loading >&2; echo 'kgrid-probe: ready'; while :; do sleep 0.05; done";
+
+Outcome run(const plan::Test& t, int grace_s = 10) {
+  return run_test(t, [](std::string_view) {}, grace_s);
+}
+
+double cpu_ms() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0;
+}
+
+}  // namespace
+
+TEST_CASE("probe ready, generator runs, SIGINT stops the probe") {
+  Outcome o = run(make(kGoodProbe, "echo kgrid-gen: pid=$$; echo kgrid-gen: done"));
+  CHECK(o.ending == Ending::Completed);
+  CHECK(o.probe.exited);
+  CHECK(o.probe.status.code == 0);
+  CHECK(o.probe.status.signal == 0);
+  CHECK(o.probe.out.find("kgrid-probe: done") != std::string::npos);
+  CHECK(o.probe.err == "loading\n");
+  CHECK(o.gen.out.find("kgrid-gen: done") != std::string::npos);
+  CHECK(o.load_ms >= 0);
+  CHECK(o.gen_ms >= 0);
+  CHECK(o.duration_ms < 5000);
+}
+
+TEST_CASE("a probe that exits before ready is caught with its status and stderr") {
+  Outcome o = run(make("echo 'libbpf: prog x: failed' >&2; exit 13"));
+  CHECK(o.ending == Ending::ProbeExitedBeforeReady);
+  CHECK(o.probe.status.code == 13);
+  CHECK(o.probe.err == "libbpf: prog x: failed\n");
+  CHECK(o.load_ms == -1);
+}
+
+TEST_CASE("timeout while waiting for ready kills the probe, without burning CPU") {
+  double cpu_before = cpu_ms();
+  Outcome o = run(make("sleep 30", "", 1));
+  CHECK(o.ending == Ending::TimedOut);
+  CHECK(o.waiting_for == "waiting for 'kgrid-probe: ready'");
+  CHECK(o.duration_ms >= 1000);
+  CHECK(o.duration_ms < 4000);
+  CHECK(o.probe.exited);
+  CHECK(o.probe.status.signal == 9);
+  CHECK(cpu_ms() - cpu_before < 200);
+}
+
+TEST_CASE("timeout while the generator runs says so and kills both") {
+  Outcome o = run(make(kGoodProbe, "sleep 30", 1));
+  CHECK(o.ending == Ending::TimedOut);
+  CHECK(o.waiting_for == "generator running");
+  CHECK(o.gen.exited);
+  CHECK(o.gen.status.signal == 9);
+  CHECK(o.duration_ms < 4000);
+}
+
+TEST_CASE("a probe that ignores SIGINT is killed after the grace") {
+  Outcome o = run(make("trap '' INT; echo 'kgrid-probe: ready'; while :; do sleep 0.05; done"), 1);
+  CHECK(o.ending == Ending::ProbeIgnoredSigint);
+  CHECK(o.probe.status.signal == 9);
+  CHECK(o.duration_ms < 4000);
+}
+
+TEST_CASE("a probe that cannot be executed") {
+  plan::Test t = make("");
+  t.probe = {"/nonexistent/kgrid-probe"};
+  Outcome o = run(t);
+  CHECK(o.ending == Ending::ProbeSpawnFailed);
+  CHECK(o.probe.spawn_error == "cannot run /nonexistent/kgrid-probe: No such file or directory");
+}
+
+TEST_CASE("a probe that exits on its own after ready") {
+  Outcome o = run(make("echo 'kgrid-probe: ready'; exit 4", "sleep 0.3"));
+  CHECK(o.ending == Ending::ProbeExitedEarly);
+  CHECK(o.probe.status.code == 4);
+}
