@@ -52,7 +52,7 @@ std::optional<double> to_double(const std::string& s) {
 // the static guest binaries stay small.
 std::string format_number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
 }
 
