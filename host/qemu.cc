@@ -27,7 +27,9 @@ const ArchSpec* find_arch(const std::string& arch) {
 std::string kernel_cmdline(const QemuOptions& o, const ArchSpec& spec) {
   // panic=-1: reboot at once on panic, which ends QEMU (-no-reboot).
   // oops stays non-fatal so the guest can still report; the host sees it.
-  std::string cmdline = "console=" + spec.console + " panic=-1 rdinit=/init";
+  // no_timer_check: under a loaded TCG host the IO-APIC timer check can fail
+  // spuriously ("IO-APIC + timer doesn't work") and panic a healthy kernel.
+  std::string cmdline = "console=" + spec.console + " panic=-1 rdinit=/init no_timer_check";
   cmdline += " kgrid.nonce=" + o.nonce;
   if (o.quiet) cmdline += " quiet";
   if (!o.append.empty()) cmdline += " " + o.append;

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <random>
 
@@ -22,7 +23,10 @@ Judgement judge_text(const std::string& text, VmEnd end = VmEnd{}, size_t planne
 }
 
 std::string read_fixture(const std::string& name) {
-  std::ifstream in(std::string(KGRID_SOURCE_DIR) + "/../shared/fixtures/scap-open/" + name, std::ios::binary);
+  const char* shared = std::getenv("KGRID_SHARED_DIR");
+  std::string dir = shared ? shared : std::string(KGRID_SOURCE_DIR) + "/../shared";
+  std::ifstream in(dir + "/fixtures/scap-open/" + name, std::ios::binary);
+  INFO("fixture dir: " << dir << " (set KGRID_SHARED_DIR to point elsewhere)");
   REQUIRE(in.good());
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }

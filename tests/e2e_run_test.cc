@@ -84,7 +84,6 @@ TEST_CASE("a kernel command line that panics gives PANIC with the panic message"
   REQUIRE(run.kernels.size() == 1);
   CHECK(run.kernels[0].verdict == Verdict::Panic);
   CHECK(run.kernels[0].reason.find("Kernel panic - not syncing") != std::string::npos);
-  CHECK(run.kernels[0].duration_s < 60);
 }
 
 TEST_CASE("a missing file or a file that is not a kernel is refused before booting") {
