@@ -51,3 +51,104 @@ TEST_CASE("kernel versions compare numerically") {
   CHECK(compare_versions("6.1.0-50-amd64", "6.1") == 0);
   CHECK(compare_versions("6.12.117+deb13-amd64", "6.2") > 0);
 }
+
+TEST_CASE("a v1 plan without the additive directives reads with their defaults") {
+  auto r = parse_plan("kgrid-plan 1\ntest a\nprobe /x --y\nend\n");
+  REQUIRE(r.ok());
+  const Test& t = r->tests[0];
+  CHECK(t.format == "kgrid");
+  CHECK(t.stop_signal == "SIGINT");
+  CHECK(t.stop_when == "generator");
+  CHECK(t.stop_after_s == 0);
+  CHECK_FALSE(t.pty);
+  CHECK(t.outputs.empty());
+  // and it is written back without them
+  CHECK(format_plan(*r) == "kgrid-plan 1\ntest a\ndriver \nprobe /x --y\ntimeout_s 60\nexpect exit 0\nend\n");
+}
+
+TEST_CASE("the additive directives survive format and parse") {
+  Plan p;
+  Test t;
+  t.name = "user";
+  t.driver = "scap";
+  t.probe = {"/kgrid/bin/sh", "-c", "echo  two spaces; exit 0", ""};
+  t.gen = {"/kgrid/bin/gen", "a b"};
+  t.max_kernel = "6.12";
+  t.arch = {"x86_64", "aarch64"};
+  t.config = {"CONFIG_BPF", "CONFIG_DEBUG_INFO_BTF=y"};
+  t.skip = "CONFIG_FOO is not set (needs y or m)";
+  t.format = "scap-open";
+  t.pty = true;
+  t.stop_signal = "SIGTERM";
+  t.stop_when = "exit";
+  t.stop_after_s = 5;
+  t.outputs = {{"stdout", true, "^events: [0-9]+ ok$"}, {"stderr", false, " WARN(ING)? "}};
+  p.tests.push_back(t);
+  auto parsed = parse_plan(format_plan(p));
+  INFO(format_plan(p));
+  REQUIRE(parsed.ok());
+  const Test& q = parsed->tests[0];
+  CHECK(q.probe == t.probe);
+  CHECK(q.gen == t.gen);
+  CHECK(q.max_kernel == "6.12");
+  CHECK(q.arch == t.arch);
+  CHECK(q.config == t.config);
+  CHECK(q.skip == t.skip);
+  CHECK(q.format == "scap-open");
+  CHECK(q.pty);
+  CHECK(q.stop_signal == "SIGTERM");
+  CHECK(q.stop_when == "exit");
+  CHECK(q.stop_after_s == 5);
+  REQUIRE(q.outputs.size() == 2);
+  CHECK(q.outputs[0].stream == "stdout");
+  CHECK(q.outputs[0].present);
+  CHECK(q.outputs[0].regex == "^events: [0-9]+ ok$");
+  CHECK(q.outputs[1].stream == "stderr");
+  CHECK_FALSE(q.outputs[1].present);
+  CHECK(q.outputs[1].regex == " WARN(ING)? ");
+}
+
+TEST_CASE("bad additive directives are rejected") {
+  auto bad = [](const std::string& line) {
+    return !parse_plan("kgrid-plan 1\ntest a\nprobe /x\n" + line + "\nend\n").ok();
+  };
+  CHECK(bad("format json"));
+  CHECK(bad("stop_signal SIGSEGV"));
+  CHECK(bad("stop_when later"));
+  CHECK(bad("stop_after_s -1"));
+  CHECK(bad("require config FOO"));
+  CHECK(bad("require config CONFIG_X="));
+  CHECK(bad("expect stdout"));
+  CHECK(bad("max_kernel six"));
+  CHECK(bad("skip"));
+  CHECK_FALSE(bad("require config CONFIG_X=m"));
+}
+
+TEST_CASE("max_kernel compares only the parts it names") {
+  CHECK(version_parts("6.12") == 2);
+  CHECK(version_parts("6") == 1);
+  CHECK(version_parts("6.") == 0);
+  CHECK(version_parts("x") == 0);
+  CHECK(compare_versions("6.12.117+deb13-amd64", "6.12", 2) == 0);
+  CHECK(compare_versions("6.13.1", "6.12", 2) > 0);
+}
+
+TEST_CASE("config requirements") {
+  auto config = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "CONFIG_Y") return "y";
+    if (name == "CONFIG_M") return "m";
+    if (name == "CONFIG_S") return "\"abc\"";
+    return std::nullopt;
+  };
+  CHECK_FALSE(unmet_config("CONFIG_Y", config));
+  CHECK_FALSE(unmet_config("CONFIG_M", config));
+  CHECK_FALSE(unmet_config("CONFIG_Y=y", config));
+  CHECK_FALSE(unmet_config("CONFIG_NO=n", config));
+  CHECK_FALSE(unmet_config("CONFIG_S=\"abc\"", config));
+  CHECK(*unmet_config("CONFIG_NO", config) == "CONFIG_NO is not set (needs y or m)");
+  CHECK(*unmet_config("CONFIG_M=y", config) == "CONFIG_M=m (needs y)");
+  CHECK(*unmet_config("CONFIG_Y=n", config) == "CONFIG_Y=y (needs it not set)");
+  CHECK(valid_config_requirement("CONFIG_A_1=y"));
+  CHECK_FALSE(valid_config_requirement("BPF"));
+  CHECK_FALSE(valid_config_requirement("CONFIG_"));
+}

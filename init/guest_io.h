@@ -2,6 +2,8 @@
 // an owning fd, single-write() output and the twice-written protocol record.
 #pragma once
 
+#include "common/unique_fd.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -10,27 +12,7 @@
 
 namespace kgrid::guest {
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) reset(std::exchange(o.fd_, -1));
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
+using UniqueFd = kgrid::UniqueFd;
 
 // Writes `data` with one write() call (retried on EINTR). If the kernel takes
 // only part of it, the rest follows in further calls. False on error.

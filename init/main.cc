@@ -2,6 +2,7 @@
 // runs the testrunner (or a shell), stands in for it with END if it dies, and
 // powers off. It never returns: PID 1 exiting would panic the kernel.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,9 +42,23 @@ std::vector<std::string> base_env() {
   return {"PATH=/kgrid/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", "TERM=linux"};
 }
 
+// busybox's poweroff, halt and reboot ask PID 1 with SIGUSR2, SIGUSR1 and
+// SIGTERM. Killing every other process ends the shell, and init powers off.
+// (Only kill() here: it is async-signal-safe.)
+void end_all_but_init(int) { ::kill(-1, SIGKILL); }
+
+void honour_poweroff_requests() {
+  struct sigaction sa {};
+  sa.sa_handler = end_all_but_init;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGUSR1, SIGUSR2, SIGTERM}) ::sigaction(sig, &sa, nullptr);
+}
+
 void run_shell() {
-  guest::say(kConsole, "kgrid-init: kgrid.shell=1: starting /bin/sh; exit it to power off");
-  LaunchSpec spec{kShellPath, {"sh"}, base_env(), console_tty_path()};
+  guest::say(kConsole, "kgrid-init: starting /bin/sh; exit it or run poweroff to power off");
+  honour_poweroff_requests();
+  // "-sh": a login shell, which reads /etc/profile (set up by kgrid shell).
+  LaunchSpec spec{kShellPath, {"-sh"}, base_env(), console_tty_path()};
   auto pid = launch(spec);
   if (!pid) {
     guest::say(kConsole, "kgrid-init: " + pid.error().message);
@@ -88,10 +103,15 @@ void run() {
     guest::say(kConsole, "kgrid-init: no kgrid.nonce= on the kernel command line");
   lift_memlock_limit();
 
-  if (options.shell && ::access(kShellPath, X_OK) == 0)
+  bool have_shell = ::access(kShellPath, X_OK) == 0;
+  if ((options.shell || options.shell_after_tests) && !have_shell)
+    guest::say(kConsole, "kgrid-init: a shell was asked for, but there is no /bin/sh in the initramfs");
+  if (options.shell && have_shell) {
     run_shell();
-  else
-    run_testrunner(options.nonce);
+    return;
+  }
+  run_testrunner(options.nonce);
+  if (options.shell_after_tests && have_shell) run_shell();
 }
 
 }  // namespace

@@ -30,7 +30,10 @@ BootOptions parse_boot_options(std::string_view cmdline) {
   while (i < cmdline.size()) {
     size_t end = cmdline.find_first_of(" \t\n", i);
     if (end == std::string_view::npos) end = cmdline.size();
-    if (cmdline.substr(i, end - i) == "kgrid.shell=1") options.shell = true;
+    std::string_view word = cmdline.substr(i, end - i);
+    if (word == "kgrid.shell=1") options.shell = true;
+    if (word == "kgrid.shell=after") options.shell_after_tests = true;
+    if (word == "kgrid.stop_on_fail=1") options.stop_on_fail = true;
     i = end + 1;
   }
   return options;

@@ -34,7 +34,12 @@ std::optional<std::string> runner_crash_reason(int wait_status);
 
 struct BootOptions {
   std::string nonce;   // kgrid.nonce=
-  bool shell = false;  // kgrid.shell=1
+  bool shell = false;  // kgrid.shell=1: a shell on the console instead of the testrunner
+  // kgrid.shell=after: the testrunner first, then the shell (kgrid repro --shell).
+  bool shell_after_tests = false;
+  // kgrid.stop_on_fail=1: the testrunner stops at the first test that is not
+  // PASS or SKIP; the tests after it are reported as SKIP ("not run").
+  bool stop_on_fail = false;
 };
 
 BootOptions parse_boot_options(std::string_view cmdline);

@@ -41,3 +41,13 @@ TEST_CASE("boot options come from the kernel command line") {
   CHECK_FALSE(parse_boot_options("kgrid.shell=10").shell);
   CHECK_FALSE(parse_boot_options("xkgrid.shell=1").shell);
 }
+
+TEST_CASE("kgrid.shell=after and kgrid.stop_on_fail=1 are read from the command line") {
+  auto o = parse_boot_options("console=ttyS0 kgrid.stop_on_fail=1 kgrid.shell=after\n");
+  CHECK(o.shell_after_tests);
+  CHECK(o.stop_on_fail);
+  CHECK_FALSE(o.shell);
+  auto none = parse_boot_options("kgrid.shell=afterwards kgrid.stop_on_fail=0");
+  CHECK_FALSE(none.shell_after_tests);
+  CHECK_FALSE(none.stop_on_fail);
+}
