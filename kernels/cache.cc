@@ -12,11 +12,6 @@
 namespace kgrid::kernels {
 namespace fs = std::filesystem;
 
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 Error errno_error(std::string_view what, const fs::path& path) {
   int e = errno;
   return make_error(std::string(what) + " " + path.string() + ": " + std::strerror(e));

@@ -1,12 +1,12 @@
 #include "kernels/debian.h"
 
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "kernels/apt_sources.h"
 #include "kernels/cache.h"
 #include "kernels/config.h"
 #include "kernels/deb.h"
@@ -48,39 +48,33 @@ std::string megabytes(uint64_t bytes) {
 }
 
 // Finds the resolution for the selector, from the cache when it was made
-// against the same index. The caller holds the index lock.
-Result<KernelResolution> resolve(const Selector& sel, const IndexLocation& loc, bool offline,
-                                 const FetchOptions& opts, std::vector<std::string>* warnings) {
+// against the same (verified) index. The caller holds the index lock.
+Result<KernelResolution> resolve(const Selector& sel, const ArchiveAccess& access, const IndexLocation& loc,
+                                 std::vector<std::string>* warnings) {
   const fs::path res_path = loc.resolution_path(sel.package);
   auto cached = load_resolution(res_path);
   if (!cached) {
     warnings->push_back(cached.error().message);
     cached = std::optional<CachedResolution>();
   }
-  std::string index_sha;
-  if (offline) {
-    if (*cached) return (*cached)->resolution;
-    std::error_code ec;
-    if (!fs::is_regular_file(loc.xz_path(), ec)) {
-      return make_error(sel.text() + ": offline (KGRID_OFFLINE) and never resolved here; run "
-                        "once with network access to fill " + loc.dir.string());
+  // Offline, a resolution made earlier stands: the kernel directory is
+  // checked against its meta.json anyway.
+  if (access.offline && *cached) return (*cached)->resolution;
+  auto idx = ensure_index(loc, access.policy);
+  if (!idx) {
+    if (access.offline) {
+      return make_error(sel.text() + ": offline (KGRID_OFFLINE) and never resolved here: " + idx.error().message);
     }
-    auto sha = sha256_file(loc.xz_path());
-    if (!sha) return sha.error();
-    index_sha = *sha;
-  } else {
-    auto idx = ensure_index(loc, opts.index_max_age);
-    if (!idx) return make_error(sel.text() + ": " + idx.error().message);
-    if (!idx->warning.empty()) warnings->push_back(idx->warning);
-    if (idx->downloaded) say(opts, "updated the Packages index of " + loc.suite + "/" + loc.arch);
-    if (*cached && (*cached)->index_sha256 == idx->sha256) return (*cached)->resolution;
-    index_sha = idx->sha256;
+    return make_error(sel.text() + ": " + idx.error().message);
   }
-  auto index = load_kernel_packages(loc.xz_path());
+  warnings->insert(warnings->end(), idx->warnings.begin(), idx->warnings.end());
+  if (idx->downloaded) access.say("updated the Packages index of " + loc.suite + "/" + loc.arch);
+  if (*cached && (*cached)->index_sha256 == idx->sha256) return (*cached)->resolution;
+  auto index = load_kernel_packages(idx->xz);
   if (!index) return index.error();
   auto r = resolve_kernel(*index, sel.package);
   if (!r) return make_error(sel.text() + ": " + r.error().message);
-  Status st = save_resolution(res_path, CachedResolution{*r, index_sha});
+  Status st = save_resolution(res_path, CachedResolution{*r, idx->sha256});
   if (!st) warnings->push_back("could not cache the resolution: " + st.error().message);
   return r;
 }
@@ -247,62 +241,66 @@ Result<Selector> parse_selector(std::string_view text) {
   return s;
 }
 
-bool offline_from_env() {
-  const char* v = std::getenv("KGRID_OFFLINE");
-  return v && *v && std::string_view(v) != "0";
+void touch_last_used(const fs::path& dir) {
+  // Best effort: a read-only cache still works, gc just sees older stamps.
+  (void)write_file_atomic(dir / "last-used", std::to_string(std::time(nullptr)) + "\n");
 }
 
-Result<FetchedKernel> fetch_debian(const Selector& sel, const FetchOptions& opts) {
-  fs::path root = opts.cache_dir;
-  if (root.empty()) {
-    auto d = cache_dir();
-    if (!d) return d.error();
-    root = *d;
-  }
-  const bool offline = opts.offline || offline_from_env();
-  FetchedKernel out;
-  IndexLocation loc;
-  loc.suite = sel.suite;
-  loc.arch = sel.arch;
-  loc.dir = root / "debian" / (sel.suite + "-" + sel.arch);
-  if (!offline) {
-    auto mirror = find_debian_mirror(opts.mirror, opts.apt_dir);
-    if (!mirror) return mirror.error();
-    loc.mirror = *mirror;
-  }
+namespace {
 
-  std::optional<KernelResolution> res;
-  {
-    auto lock = FileLock::acquire(root / "locks" / ("debian-index-" + sel.suite + "-" + sel.arch + ".lock"));
-    if (!lock) return lock.error();
-    auto r = resolve(sel, loc, offline, opts, &out.warnings);
-    if (!r) return r.error();
-    res = std::move(*r);
-  }
-
-  out.id = "debian-" + sel.suite + "-" + res->abi;
+// Brings the resolved kernel into the cache (or finds it there).
+Result<FetchedKernel> fetch_resolved(const Selector& sel, const KernelResolution& res, const ArchiveAccess& access,
+                                     FetchedKernel out) {
+  const fs::path& root = access.root;
+  out.id = "debian-" + sel.suite + "-" + res.abi;
   const fs::path dir = root / "kernels" / out.id;
   auto lock = FileLock::acquire(root / "locks" / (out.id + ".lock"));
   if (!lock) return lock.error();
   std::string why;
-  if (cached_kernel_ok(dir, *res, &why)) {
+  if (cached_kernel_ok(dir, res, &why)) {
     out.from_cache = true;
-  } else if (offline) {
+  } else if (access.offline) {
     return make_error(sel.text() + ": offline (KGRID_OFFLINE) and " + out.id + " is not in " +
                       (root / "kernels").string() + (why.empty() ? "" : " (" + why + ")"));
   } else {
-    if (!why.empty()) say(opts, out.id + ": fetching again: " + why);
-    Status st = install_kernel(sel, *res, loc.mirror, root, dir, opts);
+    if (!why.empty()) access.say(out.id + ": fetching again: " + why);
+    Status st = install_kernel(sel, res, access.mirror, root, dir, access.options);
     if (!st) return st.error();
   }
+  touch_last_used(dir);
   out.image = dir / "vmlinuz";
   out.config = dir / "config";
-  out.release = res->abi;
+  out.release = res.abi;
   out.suite = sel.suite;
-  out.package = res->package;
-  out.version = res->version;
+  out.package = res.package;
+  out.version = res.version;
   out.arch = sel.arch;
   return out;
+}
+
+}  // namespace
+
+Result<FetchedKernel> fetch_debian(const Selector& sel, const FetchOptions& opts) {
+  auto access = archive_access(opts);
+  if (!access) return access.error();
+  FetchedKernel out;
+  const IndexLocation loc = index_location(*access, sel.suite, sel.arch);
+  std::optional<KernelResolution> res;
+  {
+    auto lock = FileLock::acquire(index_lock_path(*access, sel.suite, sel.arch));
+    if (!lock) return lock.error();
+    auto r = resolve(sel, *access, loc, &out.warnings);
+    if (!r) return r.error();
+    res = std::move(*r);
+  }
+  return fetch_resolved(sel, *res, *access, std::move(out));
+}
+
+Result<FetchedKernel> fetch_catalog_entry(const CatalogEntry& entry, const FetchOptions& opts) {
+  auto access = archive_access(opts);
+  if (!access) return access.error();
+  Selector sel{entry.suite, entry.package, entry.arch};
+  return fetch_resolved(sel, entry.resolution, *access, FetchedKernel{});
 }
 
 }  // namespace kgrid::kernels

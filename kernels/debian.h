@@ -5,8 +5,9 @@
 //   <cache>/kernels/debian-<suite>-<abi>/config
 //   <cache>/kernels/debian-<suite>-<abi>/meta.json
 //
-// The .deb files are downloaded, checked against the index's SHA-256,
-// unpacked (vmlinuz and config only) and deleted. A cached kernel needs no
+// The suite's InRelease signature and the index hash are checked first (see
+// debian_index.h); the .deb files are downloaded, checked against the
+// index's SHA-256, unpacked (vmlinuz and config only) and deleted. A cached kernel needs no
 // network except the Packages index refresh (every 6 hours by default);
 // offline mode (FetchOptions::offline or KGRID_OFFLINE=1) needs none at all.
 #pragma once
@@ -19,6 +20,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include "kernels/archive.h"
+#include "kernels/catalog.h"
 
 namespace kgrid::kernels {
 
@@ -32,15 +35,6 @@ struct Selector {
 
 // Accepts "debian:<suite>/<package>" and "debian:<suite>/<package>@<arch>".
 Result<Selector> parse_selector(std::string_view text);
-
-struct FetchOptions {
-  std::string mirror;               // empty: $KGRID_MIRROR, then the apt sources
-  std::filesystem::path cache_dir;  // empty: kernels::cache_dir()
-  bool offline = false;             // true, or KGRID_OFFLINE=1: never use the network
-  std::chrono::seconds index_max_age{6 * 3600};
-  std::filesystem::path apt_dir = "/etc/apt";
-  std::function<void(const std::string&)> log;  // progress lines; may be empty
-};
 
 struct FetchedKernel {
   std::string id;  // "debian-bookworm-6.1.0-50-amd64"
@@ -57,7 +51,10 @@ struct FetchedKernel {
 
 Result<FetchedKernel> fetch_debian(const Selector& selector, const FetchOptions& options = {});
 
-// Whether KGRID_OFFLINE asks for offline mode (set, not empty, not "0").
-bool offline_from_env();
+// Fetches a kernel the catalog already resolved (no second index pass).
+Result<FetchedKernel> fetch_catalog_entry(const CatalogEntry& entry, const FetchOptions& options = {});
+
+// Marks a cached kernel (or headers) directory as used now, for `kernels gc`.
+void touch_last_used(const std::filesystem::path& dir);
 
 }  // namespace kgrid::kernels

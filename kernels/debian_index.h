@@ -1,18 +1,23 @@
 // The cached Debian Packages index of one suite and architecture, and the
 // cached resolution of package names against it:
 //
-//   <cache>/debian/<suite>-<arch>/Packages.xz            refreshed when older than max_age
+//   <cache>/debian/<suite>-<arch>/InRelease              signed; refreshed when older than max_age
+//   <cache>/debian/<suite>-<arch>/Packages.xz            checked against InRelease's SHA256
 //   <cache>/debian/<suite>-<arch>/resolved/<package>.json  keyed by the index's SHA-256
 //
-// TODO(kgrid): verify the index against the suite's signed InRelease file
-// (gpgv with the Debian archive keyring) before trusting its SHA256 fields.
-// The hook is verify_index_signature() below; today it accepts everything.
+// The chain of trust is apt's: InRelease must carry a good signature by a
+// key of the archive keyring (gpgv), Packages.xz must have the SHA-256 and
+// size that the signed text lists, and each .deb must have the SHA-256 the
+// index lists. Every use of a cached index checks the first two links again
+// (a gpgv run and a hash of ~10 MB), so a damaged cache is never trusted.
+// A failed check is an error and leaves nothing new in the cache.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "kernels/packages.h"
@@ -25,27 +30,45 @@ struct IndexLocation {
   std::string arch;
   std::filesystem::path dir;  // <cache>/debian/<suite>-<arch>
 
-  std::string url() const;  // <mirror>/dists/<suite>/main/binary-<arch>/Packages.xz
+  std::string inrelease_url() const;  // <mirror>/dists/<suite>/InRelease
+  std::string index_name() const;     // main/binary-<arch>/Packages.xz, as InRelease lists it
+  std::string url() const;            // <mirror>/dists/<suite>/main/binary-<arch>/Packages.xz
+  std::string by_hash_url(std::string_view sha256) const;  // .../binary-<arch>/by-hash/SHA256/<sha256>
   std::filesystem::path xz_path() const { return dir / "Packages.xz"; }
+  std::filesystem::path inrelease_path() const { return dir / "InRelease"; }
   std::filesystem::path resolution_path(std::string_view package) const;
 };
 
 struct CachedIndex {
   std::filesystem::path xz;
-  std::string sha256;   // of Packages.xz
+  std::string sha256;   // of Packages.xz, as the signed InRelease lists it
   bool downloaded = false;
-  std::string warning;  // set when a refresh failed and the old index is used
+  std::vector<std::string> warnings;  // a failed refresh (the cached index is used), an expired Valid-Until
 };
 
-// Downloads the index when it is missing or older than max_age. If a
-// refresh fails but an older copy exists, that copy is used with a warning.
-// The caller holds the index lock.
-Result<CachedIndex> ensure_index(const IndexLocation& loc, std::chrono::seconds max_age);
+struct IndexPolicy {
+  std::chrono::seconds max_age{6 * 3600};
+  std::filesystem::path keyring;  // see archive_keyring()
+  bool offline = false;           // use the cached index only (still verified)
+};
 
-// Hook for the signature check (see the TODO above). Accepts all for now.
-Status verify_index_signature(const IndexLocation& loc, const std::filesystem::path& xz);
+// Makes sure a verified index is cached: downloads InRelease when it is
+// missing or older than max_age, checks its signature, and downloads
+// Packages.xz (by hash when the suite offers it) unless the cached one
+// already has the listed SHA-256. If only the network fails and a verified
+// copy exists, that copy is used with a warning; a failed signature or hash
+// check is always an error. The caller holds the index lock.
+Result<CachedIndex> ensure_index(const IndexLocation& loc, const IndexPolicy& policy);
 
-// Streams Packages.xz and keeps only kernel packages (is_kernel_package_name).
+// Checks `inrelease` (signature, suite name) and `xz` against it. Returns the
+// SHA-256 of xz. This is the hook the fetch path calls for every index.
+Result<std::string> verify_index_signature(const IndexLocation& loc, const std::filesystem::path& inrelease,
+                                           const std::filesystem::path& xz, const std::filesystem::path& keyring,
+                                           std::vector<std::string>* warnings);
+
+// Streams Packages.xz and keeps the packages `keep` accepts (all if empty).
+Result<PackageIndex> load_packages(const std::filesystem::path& xz, const PackagesParser::Keep& keep);
+// Keeps only kernel packages (is_kernel_package_name).
 Result<PackageIndex> load_kernel_packages(const std::filesystem::path& xz);
 
 struct CachedResolution {

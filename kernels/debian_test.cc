@@ -59,28 +59,6 @@ std::string bz(const std::string& abi) {
   return make_bzimage(abi + " (debian-kernel@lists.example) #1 SMP Debian test", "\x28\xb5\x2f\xfd");
 }
 
-// A mirror on disk (file://) with a Packages.xz of the given stanzas.
-struct FakeMirror {
-  ScratchDir dir;
-  std::string index;
-  std::string url() const { return "file://" + dir.path().string(); }
-
-  // Adds a package; a non-empty `deb` is written to the pool.
-  void add(const std::string& name, const std::string& version, const std::string& depends,
-           const std::string& deb, uint64_t fake_size = 1000, std::string sha = "") {
-    const std::string filename = "pool/main/l/linux/" + name + "_" + version + "_amd64.deb";
-    if (!deb.empty()) write_file(dir.path() / filename, deb);
-    if (sha.empty()) sha = deb.empty() ? std::string(64, 'f') : sha256_hex(deb);
-    index += "Package: " + name + "\nVersion: " + version + "\nArchitecture: amd64\n";
-    if (!depends.empty()) index += "Depends: " + depends + "\n";
-    index += "Filename: " + filename + "\nSize: " + std::to_string(deb.empty() ? fake_size : deb.size()) +
-             "\nSHA256: " + sha + "\nDescription: test\n\n";
-  }
-  void publish(const std::string& suite) {
-    write_file(dir.path() / "dists" / suite / "main" / "binary-amd64" / "Packages.xz", xz_compress(index));
-  }
-};
-
 // A 1+ MiB deb (bigger than a metapackage) in the old layout.
 std::string old_layout_deb(const std::string& abi, std::vector<E> extra = {}) {
   std::vector<E> entries = {{E::Dir, "./boot/", "", ""},
@@ -90,13 +68,6 @@ std::string old_layout_deb(const std::string& abi, std::vector<E> extra = {}) {
   for (auto& e : extra) entries.insert(entries.begin(), e);
   entries.push_back({E::File, "./lib/modules/" + abi + "/big.ko", random_bytes(1200000, 1), ""});
   return make_deb("data.tar.zst", make_tar(entries, "zstd"));
-}
-
-FetchOptions options_for(const FakeMirror& m, const fs::path& cache) {
-  FetchOptions o;
-  o.mirror = m.url();
-  o.cache_dir = cache;
-  return o;
 }
 
 bool empty_or_missing(const fs::path& p) {
@@ -215,6 +186,131 @@ TEST_CASE("a SHA-256 mismatch or a hostile package caches nothing") {
   CHECK(empty_or_missing(cache.path() / "downloads"));
   for (auto& e : fs::recursive_directory_iterator(cache.path().parent_path())) {
     CHECK_MESSAGE(e.path().filename() != "evil", e.path().string());
+  }
+}
+
+TEST_CASE("the archive's signature and index hash are checked; a failed check caches nothing") {
+  const Selector sel = *parse_selector("debian:bookworm/linux-image-amd64");
+  auto good_mirror = [](FakeMirror& m) {
+    m.add("linux-image-amd64", "1", "linux-image-" + kOldAbi, "", 1480);
+    m.add("linux-image-" + kOldAbi, "1", "", old_layout_deb(kOldAbi));
+    m.publish("bookworm");
+  };
+  auto nothing_cached = [](const fs::path& cache) {
+    CHECK(empty_or_missing(cache / "kernels"));
+    CHECK_FALSE(fs::exists(cache / "debian" / "bookworm-amd64" / "Packages.xz"));
+    CHECK_FALSE(fs::exists(cache / "debian" / "bookworm-amd64" / "InRelease"));
+  };
+  const fs::path inrelease_rel = fs::path("dists") / "bookworm" / "InRelease";
+
+  SUBCASE("an altered InRelease") {
+    FakeMirror m;
+    good_mirror(m);
+    std::string text = slurp(m.dir.path() / inrelease_rel);
+    size_t at = text.find("Codename: bookworm");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 18, "Codename: bookwarm");
+    write_file(m.dir.path() / inrelease_rel, text);
+    ScratchDir cache;
+    auto k = fetch_debian(sel, options_for(m, cache.path()));
+    REQUIRE_FALSE(k.ok());
+    CHECK_MESSAGE(k.error().message.find("BAD signature") != std::string::npos, k.error().message);
+    nothing_cached(cache.path());
+  }
+  SUBCASE("an InRelease signed by a key outside the keyring") {
+    TestSigner stranger("kgrid stranger");
+    FakeMirror m;
+    m.signer = &stranger;
+    good_mirror(m);
+    ScratchDir cache;
+    FetchOptions o = options_for(m, cache.path());
+    o.keyring = TestSigner::shared().keyring();
+    auto k = fetch_debian(sel, o);
+    REQUIRE_FALSE(k.ok());
+    CHECK_MESSAGE(k.error().message.find("not in the keyring") != std::string::npos, k.error().message);
+    nothing_cached(cache.path());
+  }
+  SUBCASE("an unsigned InRelease") {
+    FakeMirror m;
+    good_mirror(m);
+    std::string text = slurp(m.dir.path() / inrelease_rel);
+    size_t body = text.find("\n\n") + 2;
+    write_file(m.dir.path() / inrelease_rel, text.substr(body, text.find("-----BEGIN PGP SIGNATURE") - body));
+    ScratchDir cache;
+    auto k = fetch_debian(sel, options_for(m, cache.path()));
+    REQUIRE_FALSE(k.ok());
+    CHECK_MESSAGE(k.error().message.find("signature check") != std::string::npos, k.error().message);
+    nothing_cached(cache.path());
+  }
+  SUBCASE("a Packages.xz that is not the one InRelease lists") {
+    FakeMirror m;
+    good_mirror(m);
+    const fs::path bin = m.dir.path() / "dists" / "bookworm" / "main" / "binary-amd64";
+    ScratchDir cache;
+    SUBCASE("same size, other bytes") {
+      std::string evil = slurp(bin / "Packages.xz");
+      evil[evil.size() / 2] ^= 0x20;
+      write_file(bin / "Packages.xz", evil);
+      for (auto& e : fs::directory_iterator(bin / "by-hash" / "SHA256")) write_file(e.path(), evil);
+      auto k = fetch_debian(sel, options_for(m, cache.path()));
+      REQUIRE_FALSE(k.ok());
+      CHECK_MESSAGE(k.error().message.find("SHA-256 mismatch") != std::string::npos, k.error().message);
+    }
+    SUBCASE("another index") {
+      m.index["amd64"] += "Package: linux-image-evil\nVersion: 1\n\n";
+      const std::string evil = xz_compress(m.index["amd64"]);
+      write_file(bin / "Packages.xz", evil);
+      for (auto& e : fs::directory_iterator(bin / "by-hash" / "SHA256")) write_file(e.path(), evil);
+      auto k = fetch_debian(sel, options_for(m, cache.path()));
+      REQUIRE_FALSE(k.ok());
+      CHECK_MESSAGE(k.error().message.find("expected 2") != std::string::npos, k.error().message);
+    }
+    nothing_cached(cache.path());
+  }
+  SUBCASE("a signed InRelease of another suite") {
+    FakeMirror m;
+    m.add("linux-image-amd64", "1", "linux-image-" + kOldAbi, "", 1480);
+    m.add("linux-image-" + kOldAbi, "1", "", old_layout_deb(kOldAbi));
+    m.publish("bookworm", "bullseye");
+    ScratchDir cache;
+    auto k = fetch_debian(sel, options_for(m, cache.path()));
+    REQUIRE_FALSE(k.ok());
+    CHECK_MESSAGE(k.error().message.find("belongs to suite") != std::string::npos, k.error().message);
+    nothing_cached(cache.path());
+  }
+  SUBCASE("a damaged cached index is fetched again online and refused offline") {
+    FakeMirror m;
+    good_mirror(m);
+    ScratchDir cache;
+    FetchOptions o = options_for(m, cache.path());
+    REQUIRE(fetch_debian(sel, o).ok());
+    const fs::path cached_xz = cache.path() / "debian" / "bookworm-amd64" / "Packages.xz";
+    const std::string good_xz = slurp(cached_xz);
+    write_file(cached_xz, xz_compress("Package: linux-image-evil\n\n"));
+    fs::remove_all(cache.path() / "debian" / "bookworm-amd64" / "resolved");
+    FetchOptions off = o;
+    off.offline = true;
+    auto refused = fetch_debian(sel, off);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_MESSAGE(refused.error().message.find("does not match the signed InRelease") != std::string::npos,
+                  refused.error().message);
+    auto healed = fetch_debian(sel, o);
+    REQUIRE_MESSAGE(healed.ok(), why(healed));
+    CHECK(slurp(cached_xz) == good_xz);
+  }
+  SUBCASE("a refresh that fails verification is an error, not a fallback") {
+    FakeMirror m;
+    good_mirror(m);
+    ScratchDir cache;
+    FetchOptions o = options_for(m, cache.path());
+    REQUIRE(fetch_debian(sel, o).ok());
+    std::string text = slurp(m.dir.path() / inrelease_rel);
+    text.replace(text.find("Origin: Test"), 12, "Origin: Evil");
+    write_file(m.dir.path() / inrelease_rel, text);
+    o.index_max_age = std::chrono::seconds(0);
+    auto k = fetch_debian(sel, o);
+    REQUIRE_FALSE(k.ok());
+    CHECK(k.error().message.find("BAD signature") != std::string::npos);
   }
 }
 

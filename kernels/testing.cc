@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <lzma.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,9 @@
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
+
+#include "kernels/sha256.h"
+#include "kernels/subprocess.h"
 
 namespace kgrid::kernels::testing {
 namespace fs = std::filesystem;
@@ -78,7 +82,9 @@ namespace {
 
 struct Writer {
   archive* a = archive_write_new();
-  ~Writer() { archive_write_free(a); }
+  ~Writer() {
+    if (a) archive_write_free(a);
+  }
 };
 
 void check(archive* a, int r, const char* what) {
@@ -88,10 +94,24 @@ void check(archive* a, int r, const char* what) {
   }
 }
 
-std::string write_all(archive* a, const std::vector<TarEntry>& entries) {
-  // Large enough for everything the tests build.
-  std::string buf(16 << 20, '\0');
+std::string write_all_unsafe(archive* a, const std::vector<TarEntry>& entries, std::string& buf, size_t& used);
+
+// Writes into memory; on failure the archive is abandoned (never flushed
+// again) before the buffer goes away.
+std::string write_all(archive*& a, const std::vector<TarEntry>& entries) {
+  std::string buf(16 << 20, '\0');  // large enough for everything the tests build
   size_t used = 0;
+  try {
+    return write_all_unsafe(a, entries, buf, used);
+  } catch (...) {
+    archive_write_fail(a);
+    archive_write_free(a);
+    a = nullptr;
+    throw;
+  }
+}
+
+std::string write_all_unsafe(archive* a, const std::vector<TarEntry>& entries, std::string& buf, size_t& used) {
   check(a, archive_write_open_memory(a, buf.data(), buf.size(), &used), "open_memory");
   for (const auto& e : entries) {
     archive_entry* ent = archive_entry_new();
@@ -106,6 +126,7 @@ std::string write_all(archive* a, const std::vector<TarEntry>& entries) {
       case TarEntry::Dir:
         archive_entry_set_filetype(ent, AE_IFDIR);
         archive_entry_set_perm(ent, 0755);
+        archive_entry_set_size(ent, 0);  // cpio wants it
         break;
       case TarEntry::Symlink:
         archive_entry_set_filetype(ent, AE_IFLNK);
@@ -148,6 +169,124 @@ std::string make_deb(std::string_view data_name, const std::string& data_tar) {
   return write_all(w.a, {{TarEntry::File, "debian-binary", "2.0\n", ""},
                          {TarEntry::File, "control.tar.xz", control, ""},
                          {TarEntry::File, std::string(data_name), data_tar, ""}});
+}
+
+namespace {
+
+std::string run_or_throw(const std::vector<std::string>& argv) {
+  auto r = run_process(argv);
+  if (!r) throw std::runtime_error(r.error().message);
+  if (!r->ok()) throw std::runtime_error(argv[0] + " " + argv[1] + " failed: " + r->describe());
+  return r->out;
+}
+
+}  // namespace
+
+TestSigner::TestSigner(std::string name) {
+  const std::string home = home_.path().string();
+  ::chmod(home.c_str(), 0700);
+  std::vector<std::string> gpg = {"gpg", "--batch", "--homedir", home, "--pinentry-mode", "loopback",
+                                  "--passphrase", ""};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> a = gpg;
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  };
+  run_or_throw(with({"--quick-gen-key", name + " <test@kgrid.invalid>", "ed25519", "sign", "never"}));
+  std::string listing = run_or_throw(with({"--with-colons", "--list-secret-keys"}));
+  size_t fpr = listing.find("\nfpr:");
+  if (fpr == std::string::npos) throw std::runtime_error("gpg made no key");
+  std::string line = listing.substr(fpr + 1, listing.find('\n', fpr + 1) - fpr - 1);
+  fingerprint_ = line.substr(line.find_first_not_of(':', 3));
+  fingerprint_ = fingerprint_.substr(0, fingerprint_.find(':'));
+  keyring_ = home_.path() / "keyring.gpg";
+  run_or_throw(with({"--output", keyring_.string(), "--export", fingerprint_}));
+}
+
+TestSigner::~TestSigner() {
+  // The agent gpg started for this home would otherwise stay behind.
+  (void)run_process({"gpgconf", "--homedir", home_.path().string(), "--kill", "gpg-agent"});
+}
+
+std::string TestSigner::clearsign(std::string_view text, const TestSigner* also) const {
+  const fs::path in = home_.path() / "in.txt", out = home_.path() / "out.asc";
+  write_file(in, text);
+  fs::remove(out);
+  std::vector<std::string> argv = {"gpg", "--batch", "--yes", "--homedir", home_.path().string(),
+                                   "--pinentry-mode", "loopback", "--passphrase", "", "--digest-algo", "SHA256",
+                                   "--local-user", fingerprint_ + "!"};
+  if (also) {
+    // A second signature needs the other key's secret part: import it here.
+    std::string secret = run_or_throw({"gpg", "--batch", "--homedir", also->home_.path().string(), "--pinentry-mode",
+                                       "loopback", "--passphrase", "", "--armor", "--export-secret-keys",
+                                       also->fingerprint_});
+    write_file(home_.path() / "other.asc", secret);
+    run_or_throw({"gpg", "--batch", "--homedir", home_.path().string(), "--import",
+                  (home_.path() / "other.asc").string()});
+    argv.insert(argv.end(), {"--local-user", also->fingerprint_ + "!"});
+  }
+  argv.insert(argv.end(), {"--output", out.string(), "--clearsign", in.string()});
+  run_or_throw(argv);
+  return slurp(out);
+}
+
+const TestSigner& TestSigner::shared() {
+  static TestSigner signer;
+  return signer;
+}
+
+void FakeMirror::add(const std::string& name, const std::string& version, const std::string& depends,
+                     const std::string& deb, uint64_t fake_size, std::string sha, const std::string& arch) {
+  const std::string filename = "pool/main/l/linux/" + name + "_" + version + "_" + arch + ".deb";
+  if (!deb.empty()) write_file(dir.path() / filename, deb);
+  if (sha.empty()) sha = deb.empty() ? std::string(64, 'f') : sha256_hex(deb);
+  std::string& text = index[arch];
+  text += "Package: " + name + "\nVersion: " + version + "\nArchitecture: " + arch + "\n";
+  if (!depends.empty()) text += "Depends: " + depends + "\n";
+  text += "Filename: " + filename + "\nSize: " + std::to_string(deb.empty() ? fake_size : deb.size()) +
+          "\nSHA256: " + sha + "\nDescription: test\n\n";
+}
+
+void FakeMirror::publish(const std::string& suite, const std::string& codename) {
+  const fs::path dists = dir.path() / "dists" / suite;
+  const std::string name = codename.empty() ? suite : codename;
+  std::string release = "Origin: Test\nSuite: " + name + "\nCodename: " + name +
+                        "\nDate: Mon, 23 Nov 2026 10:00:00 UTC\nAcquire-By-Hash: yes\nSHA256:\n";
+  for (const auto& [arch, text] : index) {
+    const std::string xz = xz_compress(text);
+    const std::string sha = sha256_hex(xz);
+    write_file(dists / "main" / ("binary-" + arch) / "Packages.xz", xz);
+    write_file(dists / "main" / ("binary-" + arch) / "by-hash" / "SHA256" / sha, xz);
+    release += " " + sha + " " + std::to_string(xz.size()) + " main/binary-" + arch + "/Packages.xz\n";
+  }
+  write_file(dists / "InRelease", signer->clearsign(release));
+}
+
+FetchOptions options_for(const FakeMirror& m, const fs::path& cache) {
+  FetchOptions o;
+  o.mirror = m.url();
+  o.cache_dir = cache;
+  o.keyring = m.signer->keyring();
+  return o;
+}
+
+std::string make_rpm(const std::vector<TarEntry>& entries) {
+  std::string cpio;
+  {
+    Writer w;
+    check(w.a, archive_write_set_format_cpio_newc(w.a), "cpio");
+    check(w.a, archive_write_add_filter_xz(w.a), "xz");
+    cpio = write_all(w.a, entries);
+  }
+  std::string lead(96, '\0');
+  const unsigned char magic[] = {0xed, 0xab, 0xee, 0xdb, 3, 0};
+  for (int i = 0; i < 6; ++i) lead[i] = static_cast<char>(magic[i]);
+  lead.replace(10, 10, "kgrid-test");
+  lead[0x4d] = 1;   // osnum: Linux
+  lead[0x4f] = 5;   // signature type: a header structure
+  // An empty header structure: magic, reserved, 0 index entries, 0 data bytes.
+  const std::string header("\x8e\xad\xe8\x01\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+  return lead + header + header + cpio;
 }
 
 bool network_allowed() {

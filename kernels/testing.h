@@ -3,7 +3,9 @@
 // directories, and the real Debian kernel the network tests share.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,12 +50,63 @@ std::string make_tar(const std::vector<TarEntry>& entries, std::string_view filt
 // `data_name` (e.g. "data.tar.xz") holding `data_tar`.
 std::string make_deb(std::string_view data_name, const std::string& data_tar);
 
+// A minimal RPM (lead, empty signature and main headers) whose payload is
+// an xz-compressed cpio (newc) of `entries`: enough for libarchive's reader.
+std::string make_rpm(const std::vector<TarEntry>& entries);
+
 // The error text of a failed result, "" for success: safe to use as a
 // doctest message, which may be evaluated even when the check passes.
 template <class T>
 std::string why(const Result<T>& r) {
   return r.ok() ? std::string() : r.error().message;
 }
+
+// A throwaway OpenPGP signing key in a private GNUPGHOME (gpg), for fake
+// mirrors whose InRelease kgrid must verify. The home, and the gpg-agent
+// that gpg starts for it, are removed with the object.
+class TestSigner {
+ public:
+  explicit TestSigner(std::string name = "kgrid test archive");
+  ~TestSigner();
+  TestSigner(const TestSigner&) = delete;
+  TestSigner& operator=(const TestSigner&) = delete;
+
+  // A keyring file holding only this key's public part (for gpgv --keyring).
+  const std::filesystem::path& keyring() const { return keyring_; }
+  // `text` clearsigned by this key (as an InRelease file is). With `also`,
+  // the text carries both keys' signatures.
+  std::string clearsign(std::string_view text, const TestSigner* also = nullptr) const;
+
+  // One key shared by the tests of a run (key generation takes a moment).
+  static const TestSigner& shared();
+
+ private:
+  ScratchDir home_;
+  std::filesystem::path keyring_;
+  std::string fingerprint_;
+};
+
+// A Debian mirror on disk (file://), signed by TestSigner::shared() unless
+// another signer is set: pool/ files, dists/<suite>/InRelease listing
+// main/binary-<arch>/Packages.xz (also stored by hash).
+struct FakeMirror {
+  ScratchDir dir;
+  std::map<std::string, std::string> index;  // arch -> Packages text
+  const TestSigner* signer = &TestSigner::shared();
+  std::string url() const { return "file://" + dir.path().string(); }
+
+  // Adds a package; a non-empty `deb` is written to the pool. A non-empty
+  // `sha` overrides the index's SHA256 (to fake a tampered package).
+  void add(const std::string& name, const std::string& version, const std::string& depends,
+           const std::string& deb, uint64_t fake_size = 1000, std::string sha = "",
+           const std::string& arch = "amd64");
+  // Writes Packages.xz and the signed InRelease of `suite` for every arch
+  // added. The InRelease names `codename` as its suite when it is given.
+  void publish(const std::string& suite, const std::string& codename = "");
+};
+
+// Options that fetch from `m` into `cache`, trusting the test key.
+FetchOptions options_for(const FakeMirror& m, const std::filesystem::path& cache);
 
 // Whether network tests should run (KGRID_NO_NETWORK unset or "0").
 bool network_allowed();
