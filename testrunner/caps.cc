@@ -70,9 +70,28 @@ Caps probe_caps() {
   return caps;
 }
 
+void load_config(Caps& caps) {
+  auto config = read_kernel_config();
+  if (config) caps.config = std::move(*config);
+  else caps.config_error = config.error().message;
+}
+
 std::optional<std::string> unmet_requirement(const plan::Test& test, const Caps& caps) {
+  if (!test.skip.empty()) return test.skip;
+  if (!test.arch.empty()) {
+    bool ok = false;
+    std::string list;
+    for (const auto& a : test.arch) {
+      ok = ok || a == caps.arch;
+      list += (list.empty() ? "" : ", ") + a;
+    }
+    if (!ok) return "arch " + caps.arch + " is not one of: " + list;
+  }
   if (!test.min_kernel.empty() && plan::compare_versions(caps.release, test.min_kernel) < 0)
     return "kernel " + caps.release + " < min_kernel " + test.min_kernel;
+  if (!test.max_kernel.empty() &&
+      plan::compare_versions(caps.release, test.max_kernel, plan::version_parts(test.max_kernel)) > 0)
+    return "kernel " + caps.release + " > max_kernel " + test.max_kernel;
   auto why = [](const std::string& error) { return error.empty() ? "" : " (" + error + ")"; };
   for (const std::string& r : test.requires_) {
     if (r == "btf" && !caps.btf) return std::string("no BTF at ") + kBtfPath + why(caps.btf_error);
@@ -81,7 +100,24 @@ std::optional<std::string> unmet_requirement(const plan::Test& test, const Caps&
     if (r == "tracefs" && !caps.tracefs)
       return std::string("no tracefs raw_syscalls events at ") + kRawSyscallsPath + why(caps.tracefs_error);
   }
+  if (caps.config) {
+    plan::ConfigLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
+      auto it = caps.config->find(name);
+      if (it == caps.config->end()) return std::nullopt;
+      return it->second;
+    };
+    for (const std::string& c : test.config)
+      if (auto why = plan::unmet_config(c, lookup)) return *why + " (from " + kProcConfigPath + ")";
+  }
   return std::nullopt;
+}
+
+std::vector<std::string> requirement_warnings(const plan::Test& test, const Caps& caps) {
+  if (test.config.empty() || caps.config) return {};
+  std::string list;
+  for (const auto& c : test.config) list += (list.empty() ? "" : ", ") + c;
+  return {"not checked, no kernel config on the host and no " + std::string(kProcConfigPath) +
+          " in the guest: " + list};
 }
 
 }  // namespace kgrid::testrunner

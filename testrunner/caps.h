@@ -5,8 +5,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/plan.h"
+#include "testrunner/kconfig.h"
 
 namespace kgrid::testrunner {
 
@@ -18,6 +20,9 @@ struct Caps {
   bool tracefs = false; // /sys/kernel/tracing/events/raw_syscalls exists
   // Why a feature is missing, for skip reasons ("Invalid argument").
   std::string btf_error, ringbuf_error, tracefs_error;
+  // The kernel's config from /proc/config.gz, when loaded and present.
+  std::optional<KernelConfigValues> config;
+  std::string config_error;
 
   // The CAPS record's fields.
   std::map<std::string, std::string> fields() const;
@@ -28,8 +33,15 @@ inline constexpr const char* kRawSyscallsPath = "/sys/kernel/tracing/events/raw_
 
 // Tries each feature on the running kernel.
 Caps probe_caps();
+// Loads /proc/config.gz into caps.config (or says why not in config_error).
+void load_config(Caps& caps);
 
-// nullopt if the test can run here, else the SKIP reason.
+// nullopt if the test can run here, else the SKIP reason. In order: the
+// host's own skip, arch, min_kernel/max_kernel, features, CONFIG options.
 std::optional<std::string> unmet_requirement(const plan::Test& test, const Caps& caps);
+
+// Requirements that could not be checked at all (CONFIG options with no
+// config anywhere): the test runs, with these warnings.
+std::vector<std::string> requirement_warnings(const plan::Test& test, const Caps& caps);
 
 }  // namespace kgrid::testrunner

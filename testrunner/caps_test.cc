@@ -57,3 +57,32 @@ TEST_CASE("probing the running kernel does not crash and finds a release") {
   CHECK_FALSE(c.release.empty());
   CHECK((c.ringbuf || !c.ringbuf_error.empty()));
 }
+
+TEST_CASE("host skip, arch and max_kernel") {
+  plan::Test t = needs({});
+  t.skip = "CONFIG_KPROBES is not set (needs y or m)";
+  CHECK(*unmet_requirement(t, full()) == "CONFIG_KPROBES is not set (needs y or m)");
+  t = needs({});
+  t.arch = {"aarch64", "riscv64"};
+  CHECK(*unmet_requirement(t, full()) == "arch x86_64 is not one of: aarch64, riscv64");
+  t.arch = {"x86_64"};
+  CHECK_FALSE(unmet_requirement(t, full()));
+  t = needs({});
+  t.max_kernel = "6.1";
+  CHECK_FALSE(unmet_requirement(t, full()));  // 6.1.0-50 is a 6.1
+  t.max_kernel = "5.15";
+  CHECK(*unmet_requirement(t, full()) == "kernel 6.1.0-50-amd64 > max_kernel 5.15");
+}
+
+TEST_CASE("CONFIG requirements from /proc/config.gz, or a warning when there is none") {
+  plan::Test t = needs({});
+  t.config = {"CONFIG_BPF_SYSCALL", "CONFIG_KPROBES=y"};
+  Caps c = full();
+  CHECK(requirement_warnings(t, c).size() == 1);
+  CHECK_FALSE(unmet_requirement(t, c));  // not checkable: runs, with the warning
+  c.config = KernelConfigValues{{"CONFIG_BPF_SYSCALL", "y"}, {"CONFIG_KPROBES", "m"}};
+  CHECK(requirement_warnings(t, c).empty());
+  CHECK(*unmet_requirement(t, c) == "CONFIG_KPROBES=m (needs y) (from /proc/config.gz)");
+  t.config = {"CONFIG_BPF_SYSCALL"};
+  CHECK_FALSE(unmet_requirement(t, c));
+}

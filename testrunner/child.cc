@@ -2,7 +2,11 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +78,47 @@ bool read_into(guest::UniqueFd& fd, OutputBuffer& buffer) {
   }
 }
 
+std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// The master side of a new pseudo-terminal. A kgrid guest has no devpts
+// mounted; mount a private instance the first time one is needed.
+Result<guest::UniqueFd> open_pty_master() {
+  guest::UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (master.valid()) return master;
+  int first_errno = errno;
+  ::mkdir("/dev/pts", 0755);
+  ::mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+  master = guest::UniqueFd(::open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (master.valid()) return master;
+  errno = first_errno;
+  return make_error(errno_text("cannot open a pseudo-terminal (/dev/ptmx)"));
+}
+
+// A raw (no "\r\n" translation) pseudo-terminal: {master, slave}.
+Result<std::pair<guest::UniqueFd, guest::UniqueFd>> open_pty() {
+  auto master = open_pty_master();
+  if (!master) return master.error();
+  int unlock = 0;
+  if (::ioctl(master->get(), TIOCSPTLCK, &unlock) != 0) return make_error(errno_text("unlockpt"));
+  guest::UniqueFd slave;
+#ifdef TIOCGPTPEER
+  slave = guest::UniqueFd(::ioctl(master->get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+#endif
+  if (!slave.valid()) {
+    unsigned int n = 0;
+    if (::ioctl(master->get(), TIOCGPTN, &n) != 0) return make_error(errno_text("TIOCGPTN"));
+    std::string name = "/dev/pts/" + std::to_string(n);
+    slave = guest::UniqueFd(::open(name.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!slave.valid()) return make_error(errno_text("cannot open " + name));
+  }
+  termios t{};
+  if (::tcgetattr(slave.get(), &t) == 0) {
+    ::cfmakeraw(&t);
+    ::tcsetattr(slave.get(), TCSANOW, &t);
+  }
+  return std::make_pair(std::move(*master), std::move(slave));
+}
+
 }  // namespace
 
 std::string ExitStatus::describe() const {
@@ -82,16 +127,26 @@ std::string ExitStatus::describe() const {
   return "signal " + std::to_string(signal) + (name ? std::string(" (") + name + ")" : "");
 }
 
-Result<Child> Child::spawn(const std::vector<std::string>& argv) {
+Result<Child> Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
   if (argv.empty()) return make_error("empty command line");
   wait_mask();
   std::vector<char*> c_argv;
   for (const auto& a : argv) c_argv.push_back(const_cast<char*>(a.c_str()));
   c_argv.push_back(nullptr);
 
-  int out[2], err[2], status[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return make_error(std::string("pipe: ") + std::strerror(errno));
-  guest::UniqueFd out_r(out[0]), out_w(out[1]);
+  int err[2], status[2];
+  guest::UniqueFd out_r, out_w;
+  if (options.stdout_pty) {
+    auto pty = open_pty();
+    if (!pty) return pty.error();
+    out_r = std::move(pty->first);
+    out_w = std::move(pty->second);
+  } else {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return make_error(std::string("pipe: ") + std::strerror(errno));
+    out_r = guest::UniqueFd(out[0]);
+    out_w = guest::UniqueFd(out[1]);
+  }
   if (::pipe2(err, O_CLOEXEC) != 0) return make_error(std::string("pipe: ") + std::strerror(errno));
   guest::UniqueFd err_r(err[0]), err_w(err[1]);
   if (::pipe2(status, O_CLOEXEC) != 0)

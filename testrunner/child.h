@@ -1,6 +1,7 @@
 // A program run by the testrunner (probe or generator): its own process
-// group, stdin on /dev/null, stdout and stderr captured through pipes. The
-// destructor kills the whole group and reaps it, so nothing outlives a test.
+// group, stdin on /dev/null, stdout and stderr captured through pipes (or
+// stdout through a pseudo-terminal, so that stdio flushes it line by line).
+// The destructor kills the whole group and reaps it, so nothing outlives a test.
 #pragma once
 
 #include <poll.h>
@@ -24,9 +25,15 @@ struct ExitStatus {
   std::string describe() const;
 };
 
+struct SpawnOptions {
+  // stdout on a pseudo-terminal in raw mode: programs that never flush
+  // (scap-open) still show their lines as they print them.
+  bool stdout_pty = false;
+};
+
 class Child {
  public:
-  static Result<Child> spawn(const std::vector<std::string>& argv);
+  static Result<Child> spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
 
   Child(Child&& o) noexcept;
   Child& operator=(Child&&) = delete;

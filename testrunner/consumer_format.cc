@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "testrunner/scap_open_format.h"
 #include "testrunner/text.h"
 #include "testrunner/truth.h"
 
@@ -63,10 +64,24 @@ class KgridFormat : public ConsumerFormat {
   }
 };
 
+// "none": no stats; the exit status and the output expectations decide.
+class NoFormat : public ConsumerFormat {
+ public:
+  std::string_view name() const override { return "none"; }
+  std::string_view done_marker() const override { return ""; }
+  ProbeReport parse(std::string_view, std::string_view) const override {
+    ProbeReport report;
+    report.done = true;
+    return report;
+  }
+};
+
 }  // namespace
 
 std::unique_ptr<ConsumerFormat> make_consumer_format(std::string_view name) {
   if (name == "kgrid") return std::make_unique<KgridFormat>();
+  if (name == "scap-open") return make_scap_open_format();
+  if (name == "none") return std::make_unique<NoFormat>();
   return nullptr;
 }
 

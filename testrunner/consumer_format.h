@@ -1,15 +1,20 @@
-// How a consumer (the probe's user-space side) reports what it saw. kgrid's
-// own format is the first; other consumers (Falco's scap-open stats block)
-// plug in here without touching the judging.
+// How a consumer (the probe's user-space side) reports what it saw. Each
+// format turns the consumer's output into the same ProbeReport, so judging
+// does not depend on who wrote it: "kgrid" (kgrid-probe), "scap-open"
+// (Falco's libscap example, see scap_open_format.h) and "none" (a program
+// with no stats at all, judged by its exit status and output expectations).
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "testrunner/outcome.h"
 
 namespace kgrid::testrunner {
 
@@ -28,12 +33,19 @@ class ConsumerFormat {
   // The line that says what is missing when done is false.
   virtual std::string_view done_marker() const = 0;
   virtual ProbeReport parse(std::string_view out, std::string_view err) const = 0;
+  // When the way the probe ended means "not supported here" (scap-open's
+  // exit code 95), the SKIP reason.
+  virtual std::optional<std::string> unsupported(const ProgramRun& probe) const {
+    (void)probe;
+    return std::nullopt;
+  }
 };
 
 // "kgrid": the reference consumer kgrid-probe (docs/design.md):
 //   kgrid-probe: stat events=<n> drops=<n> lost=<n>
 //   kgrid-probe: count tgid=<pid> nr=<nr> n=<count>
 //   kgrid-probe: done
+// "scap-open", "none"; nullptr for an unknown name.
 std::unique_ptr<ConsumerFormat> make_consumer_format(std::string_view name);
 
 }  // namespace kgrid::testrunner

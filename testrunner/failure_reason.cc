@@ -83,9 +83,13 @@ std::optional<std::string> explain_libbpf(std::string_view text) {
 
 }  // namespace
 
+std::optional<std::string> explain_libbpf_failure(std::string_view err, std::string_view out) {
+  if (auto r = explain_libbpf(err)) return r;
+  return explain_libbpf(out);
+}
+
 std::string explain_probe_failure(std::string_view err, std::string_view out) {
-  if (auto r = explain_libbpf(err)) return *r;
-  if (auto r = explain_libbpf(out)) return *r;
+  if (auto r = explain_libbpf_failure(err, out)) return *r;
   Lines tail = last_nonempty_lines(err, 3);
   if (tail.empty()) tail = last_nonempty_lines(out, 3);
   return join(tail, " | ");

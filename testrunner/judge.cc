@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "testrunner/failure_reason.h"
+#include "testrunner/output_check.h"
 
 namespace kgrid::testrunner {
 namespace {
@@ -43,11 +44,12 @@ std::optional<Judgement> judge_ending(const plan::Test& test, const Outcome& o) 
       break;
     case Ending::ProbeExitedEarly:
       j.reason = with_detail("probe exited with " + o.probe.status.describe() +
-                                 (o.gen.started ? " while the generator was running" : " before SIGINT"),
+                                 (o.gen.started ? " while the generator was running"
+                                                : " before " + o.stop_signal),
                              probe_detail(o));
       break;
     case Ending::ProbeIgnoredSigint:
-      j.reason = "probe did not exit within " + std::to_string(o.sigint_grace_s) + "s of SIGINT";
+      j.reason = "probe did not exit within " + std::to_string(o.sigint_grace_s) + "s of " + o.stop_signal;
       break;
     case Ending::TimedOut:
       j.verdict = "TIMEOUT";
@@ -122,6 +124,13 @@ std::optional<std::string> check_metric(const plan::MetricExpectation& e,
 
 Judgement judge(const plan::Test& test, const Outcome& o, const ConsumerFormat& format) {
   ProbeReport report = format.parse(o.probe.out, o.probe.err);
+  if (auto why = format.unsupported(o.probe)) {
+    Judgement j;
+    j.verdict = "SKIP";
+    j.reason = *why;
+    j.metrics = collect_metrics(o, report);
+    return j;
+  }
   if (auto j = judge_ending(test, o)) {
     j->metrics = collect_metrics(o, report);
     return *j;
@@ -136,7 +145,8 @@ Judgement judge(const plan::Test& test, const Outcome& o, const ConsumerFormat& 
 
   const ExitStatus& st = o.probe.status;
   if (st.signal != 0 || st.code != test.expect_exit)
-    return fail(with_detail("probe exited with " + st.describe() + " after SIGINT, expected exit " +
+    return fail(with_detail("probe exited with " + st.describe() +
+                                (o.stop_sent ? " after " + o.stop_signal : "") + ", expected exit " +
                                 std::to_string(test.expect_exit),
                             probe_detail(o)));
   if (!o.gen.spawn_error.empty()) return fail("generator not started: " + o.gen.spawn_error);
@@ -148,6 +158,7 @@ Judgement judge(const plan::Test& test, const Outcome& o, const ConsumerFormat& 
                 "' missing)");
   if (!report.problems.empty())
     return fail("probe output (" + std::string(format.name()) + " format): " + report.problems.front());
+  if (auto why = check_outputs(test.outputs, o.probe.out, o.probe.err)) return fail(*why);
 
   if (test.expect_truth) {
     if (!o.gen.started) return fail("'expect truth' needs a generator (no 'gen' line in the plan)");
@@ -159,6 +170,8 @@ Judgement judge(const plan::Test& test, const Outcome& o, const ConsumerFormat& 
     if (auto why = check_metric(e, j.metrics)) return fail(*why);
 
   j.verdict = "PASS";
+  if (auto libbpf = explain_libbpf_failure(o.probe.err, o.probe.out))
+    j.warnings.push_back("a BPF program failed to load but the test passed: " + *libbpf);
   return j;
 }
 

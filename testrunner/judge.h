@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/plan.h"
 #include "testrunner/consumer_format.h"
@@ -14,9 +15,10 @@
 namespace kgrid::testrunner {
 
 struct Judgement {
-  std::string verdict;  // PASS, FAIL, TIMEOUT (SKIP is decided before running)
+  std::string verdict;  // PASS, FAIL, TIMEOUT, or SKIP when the consumer says "not supported"
   std::string reason;   // empty for PASS
   std::map<std::string, double> metrics;
+  std::vector<std::string> warnings;  // worth a look even on a PASS
 };
 
 Judgement judge(const plan::Test& test, const Outcome& outcome, const ConsumerFormat& format);

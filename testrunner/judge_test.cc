@@ -36,6 +36,7 @@ Outcome completed(std::string probe_out, std::string gen_out = kTruth) {
   o.load_ms = 800;
   o.gen_ms = 1500;
   o.capture_ms = 2000;
+  o.stop_sent = true;
   return o;
 }
 
@@ -173,4 +174,43 @@ TEST_CASE("numbers print without noise") {
   CHECK(format_number(12) == "12");
   CHECK(format_number(0.5) == "0.5");
   CHECK(format_number(-3) == "-3");
+}
+
+TEST_CASE("output expectations decide after the stats, before truth and metrics") {
+  plan::Test t = truth_test();
+  t.outputs = {{"stdout", true, "^kgrid-probe: stat events=[0-9]+ drops=0"}};
+  CHECK(run(t, completed(kGoodProbe)).verdict == "PASS");
+  t.outputs = {{"stderr", true, "^attached$"}};
+  Judgement j = run(t, completed(kGoodProbe));
+  CHECK(j.verdict == "FAIL");
+  CHECK(j.reason == "no stderr line matches /^attached$/ (stderr was empty)");
+}
+
+TEST_CASE("format none: exit status and output decide; a probe that ends by itself") {
+  plan::Test t;
+  t.name = "hello";
+  t.probe = {"/opt/hello"};
+  t.format = "none";
+  t.stop_when = "exit";
+  t.outputs = {{"stdout", true, "^hello from [0-9.]+"}};
+  Outcome o;
+  o.probe.started = o.probe.exited = true;
+  o.probe.out = "hello from 6.1.0\n";
+  auto none = make_consumer_format("none");
+  CHECK(judge(t, o, *none).verdict == "PASS");
+  o.probe.status.code = 3;
+  CHECK(judge(t, o, *none).reason == "probe exited with exit status 3, expected exit 0: hello from 6.1.0");
+  t.expect_truth = true;
+  o.probe.status.code = 0;
+  CHECK(judge(t, o, *none).reason == "'expect truth' needs a generator (no 'gen' line in the plan)");
+}
+
+TEST_CASE("stop signals other than SIGINT are named in reasons") {
+  plan::Test t = truth_test();
+  Outcome o = completed(kGoodProbe);
+  o.stop_signal = "SIGTERM";
+  o.probe.status = {0, 15};
+  CHECK(run(t, o).reason.rfind("probe exited with signal 15 (Terminated) after SIGTERM, expected exit 0: ", 0) == 0);
+  o.ending = Ending::ProbeIgnoredSigint;
+  CHECK(run(t, o).reason == "probe did not exit within 10s of SIGTERM");
 }

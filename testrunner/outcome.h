@@ -11,11 +11,11 @@ namespace kgrid::testrunner {
 
 // How far the run got.
 enum class Ending {
-  Completed,               // probe ready, generator ran, probe stopped by SIGINT
+  Completed,               // probe ready, generator ran, probe stopped (signal or own exit)
   ProbeSpawnFailed,        // the probe could not be executed
   ProbeExitedBeforeReady,  // the probe exited without its ready line
-  ProbeExitedEarly,        // the probe exited on its own after ready, before SIGINT
-  ProbeIgnoredSigint,      // no exit within the grace after SIGINT; killed
+  ProbeExitedEarly,        // stop_when generator: it exited on its own before the stop signal
+  ProbeIgnoredSigint,      // no exit within the grace after the stop signal; killed
   TimedOut,                // timeout_s expired; everything killed
 };
 
@@ -34,9 +34,11 @@ struct Outcome {
   int64_t duration_ms = 0;  // spawn of the probe to the end of the test
   int64_t load_ms = -1;     // spawn of the probe to its ready line
   int64_t gen_ms = -1;      // generator run time
-  int64_t capture_ms = -1;  // ready line to SIGINT
+  int64_t capture_ms = -1;  // ready line to the stop signal (or the probe's own exit)
   int timeout_s = 0;
   int sigint_grace_s = 10;
+  std::string stop_signal = "SIGINT";
+  bool stop_sent = false;   // the probe was sent stop_signal (else it exited by itself)
 };
 
 }  // namespace kgrid::testrunner

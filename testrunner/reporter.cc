@@ -39,6 +39,9 @@ Fields test_fields(const plan::Test& test, const Judgement& j, const Outcome& o)
            {"duration_ms", std::to_string(o.duration_ms)},
            {"load_ms", o.load_ms >= 0 ? std::to_string(o.load_ms) : ""}};
   for (const auto& [name, value] : j.metrics) f["m." + name] = format_number(value);
+  std::string warning;
+  for (const auto& w : j.warnings) warning += (warning.empty() ? "" : " || ") + w;
+  if (!warning.empty()) f["warning"] = clip(warning, kReasonMax);
   return f;
 }
 

@@ -32,7 +32,8 @@ class Reporter {
   uint64_t seq_;
 };
 
-// The TEST record's fields; load_ms is empty when the probe never got ready.
+// The TEST record's fields; load_ms is empty when the probe never got ready;
+// `warning` (warnings joined by " || ") only when there are any.
 Fields test_fields(const plan::Test& test, const Judgement& j, const Outcome& o);
 
 struct LogLine {

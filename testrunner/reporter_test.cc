@@ -38,7 +38,7 @@ TEST_CASE("TEST record fields") {
   plan::Test t;
   t.name = "modern_bpf";
   t.driver = "modern_bpf";
-  Judgement j{"FAIL", "why", {{"events", 3}, {"events_per_s", 1.5}}};
+  Judgement j{"FAIL", "why", {{"events", 3}, {"events_per_s", 1.5}}, {}};
   Outcome o;
   o.duration_ms = 1234;
   o.load_ms = 56;
@@ -51,6 +51,9 @@ TEST_CASE("TEST record fields") {
   CHECK(f.at("m.events_per_s") == "1.5");
   o.load_ms = -1;
   CHECK(test_fields(t, j, o).at("load_ms") == "");
+  CHECK(test_fields(t, j, o).count("warning") == 0);
+  j.warnings = {"one", "two"};
+  CHECK(test_fields(t, j, o).at("warning") == "one || two");
 }
 
 TEST_CASE("LOG tail: stderr first, no per-pid counts, bounded") {

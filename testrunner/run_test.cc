@@ -12,6 +12,16 @@ constexpr int64_t kKillGraceMs = 2000;
 
 int64_t now() { return guest::monotonic_ms(); }
 
+int signal_number(const std::string& name) {
+  if (name == "SIGTERM") return SIGTERM;
+  if (name == "SIGHUP") return SIGHUP;
+  if (name == "SIGQUIT") return SIGQUIT;
+  if (name == "SIGUSR1") return SIGUSR1;
+  if (name == "SIGUSR2") return SIGUSR2;
+  if (name == "SIGKILL") return SIGKILL;
+  return SIGINT;
+}
+
 void capture(Child& child, ProgramRun& run) {
   run.exited = child.reaped();
   run.status = child.status();
@@ -36,10 +46,11 @@ class TestRun {
       : test_(test), say_(say), start_(now()), deadline_(start_ + int64_t{test.timeout_s} * 1000) {
     outcome_.timeout_s = test.timeout_s;
     outcome_.sigint_grace_s = grace_s;
+    outcome_.stop_signal = test.stop_signal;
   }
 
   Outcome run() {
-    auto probe = Child::spawn(test_.probe);
+    auto probe = Child::spawn(test_.probe, SpawnOptions{test_.pty});
     if (!probe) {
       outcome_.ending = Ending::ProbeSpawnFailed;
       outcome_.probe.spawn_error = probe.error().message;
@@ -114,20 +125,54 @@ class TestRun {
     return true;
   }
 
+  // Generator mode: the probe keeps running until the generator is done
+  // (and stop_after_s after ready), then gets the stop signal. Exiting on
+  // its own before that is a failure.
   bool stop_probe() {
+    if (test_.stop_when == "exit") return wait_for_exit();
+    int64_t not_before = ready_at_ + int64_t{test_.stop_after_s} * 1000;
+    while (now() < not_before && !probe_->reaped()) {
+      if (timed_out("capturing until " + std::to_string(test_.stop_after_s) + "s after ready"))
+        return false;
+      pump(children(), std::min(deadline_, not_before));
+    }
     outcome_.capture_ms = now() - ready_at_;
     if (probe_->reaped()) {
       outcome_.ending = Ending::ProbeExitedEarly;
       return false;
     }
-    probe_->signal_group(SIGINT);
+    return signal_and_wait();
+  }
+
+  // Exit mode: the probe ends by itself; it gets the stop signal only if it
+  // is still running stop_after_s after ready (when that is set).
+  bool wait_for_exit() {
+    int64_t signal_at =
+        test_.stop_after_s > 0 ? ready_at_ + int64_t{test_.stop_after_s} * 1000 : INT64_MAX;
+    while (!probe_->finished(now())) {
+      if (timed_out("waiting for the probe to exit")) return false;
+      if (!probe_->reaped() && now() >= signal_at) {
+        outcome_.capture_ms = now() - ready_at_;
+        say_("probe still running " + std::to_string(test_.stop_after_s) + "s after ready; sending " +
+             test_.stop_signal);
+        return signal_and_wait();
+      }
+      pump(children(), std::min(deadline_, signal_at));
+    }
+    outcome_.capture_ms = probe_->reaped_at_ms() - ready_at_;
+    return true;
+  }
+
+  bool signal_and_wait() {
+    probe_->signal_group(signal_number(test_.stop_signal));
+    outcome_.stop_sent = true;
     int64_t grace = now() + int64_t{outcome_.sigint_grace_s} * 1000;
     while (!probe_->finished(now())) {
       if (timed_out("waiting for the probe to exit")) return false;
       if (now() >= grace) {
         outcome_.ending = Ending::ProbeIgnoredSigint;
-        say_("probe did not exit within " + std::to_string(outcome_.sigint_grace_s) +
-             "s of SIGINT; killing it");
+        say_("probe did not exit within " + std::to_string(outcome_.sigint_grace_s) + "s of " +
+             test_.stop_signal + "; killing it");
         kill_all(children());
         return false;
       }

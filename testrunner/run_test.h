@@ -1,6 +1,7 @@
 // Runs one test's programs: the probe until ready, the generator, then stops
-// the probe with SIGINT. Everything is bounded by the test's timeout_s; no
-// busy waiting (one ppoll loop over the pipes, woken by SIGCHLD).
+// the probe with its stop signal (SIGINT by default) or, for stop_when exit,
+// waits for it to end by itself. Everything is bounded by the test's
+// timeout_s; no busy waiting (one ppoll loop over the pipes, woken by SIGCHLD).
 #pragma once
 
 #include <functional>

@@ -101,3 +101,71 @@ TEST_CASE("a probe that exits on its own after ready") {
   CHECK(o.ending == Ending::ProbeExitedEarly);
   CHECK(o.probe.status.code == 4);
 }
+
+TEST_CASE("stop_when exit: a one-shot program without ready line or generator") {
+  plan::Test t = make("echo hello; echo oops >&2; exit 0");
+  t.ready = "";
+  t.stop_when = "exit";
+  Outcome o = run(t);
+  CHECK(o.ending == Ending::Completed);
+  CHECK_FALSE(o.stop_sent);
+  CHECK(o.probe.out == "hello\n");
+  CHECK(o.probe.err == "oops\n");
+}
+
+TEST_CASE("stop_when exit: a probe that may finish while the generator runs") {
+  plan::Test t = make("echo 'kgrid-probe: ready'; sleep 0.1; echo stats; exit 0", "sleep 0.5");
+  t.stop_when = "exit";
+  Outcome o = run(t);
+  CHECK(o.ending == Ending::Completed);
+  CHECK(o.probe.out == "kgrid-probe: ready\nstats\n");
+  CHECK(o.gen.exited);
+}
+
+TEST_CASE("stop_when exit with stop_after_s: still running at its deadline, it gets the stop signal") {
+  plan::Test t = make(kGoodProbe);
+  t.stop_when = "exit";
+  t.stop_after_s = 1;
+  Outcome o = run(t);
+  CHECK(o.ending == Ending::Completed);
+  CHECK(o.stop_sent);
+  CHECK(o.probe.status.code == 0);
+  CHECK(o.probe.out.find("kgrid-probe: done") != std::string::npos);
+  CHECK(o.capture_ms >= 1000);
+  CHECK(o.duration_ms < 4000);
+}
+
+TEST_CASE("stop_when exit without stop_after_s: a probe that never ends times out") {
+  plan::Test t = make(kGoodProbe, "", 1);
+  t.stop_when = "exit";
+  Outcome o = run(t);
+  CHECK(o.ending == Ending::TimedOut);
+  CHECK(o.waiting_for == "waiting for the probe to exit");
+}
+
+TEST_CASE("stop_after_s in generator mode keeps capturing; another stop signal") {
+  plan::Test t = make("trap 'echo got TERM; exit 0' TERM; echo 'kgrid-probe: ready'; while :; do sleep 0.05; done");
+  t.stop_after_s = 1;
+  t.stop_signal = "SIGTERM";
+  Outcome o = run(t);
+  CHECK(o.ending == Ending::Completed);
+  CHECK(o.capture_ms >= 1000);
+  CHECK(o.stop_sent);
+  CHECK(o.probe.out.find("got TERM") != std::string::npos);
+}
+
+TEST_CASE("stdout on a pseudo-terminal: stdio line-buffers it, raw (no \\r), stderr stays a pipe") {
+  // scap-open never flushes: on a pipe its ready line would only arrive at
+  // exit. On a tty, stdio flushes each line.
+  plan::Test t = make(
+      "trap 'echo kgrid-probe: done; exit 0' INT; "
+      "if [ -t 1 ]; then echo stdout-is-a-tty; fi; if [ -t 2 ]; then echo stderr-is-a-tty; fi; "
+      "echo 'kgrid-probe: ready'; while :; do sleep 0.05; done",
+      "true");
+  t.pty = true;
+  Outcome o = run(t);
+  CHECK(o.ending == Ending::Completed);
+  CHECK(o.probe.out == "stdout-is-a-tty\nkgrid-probe: ready\nkgrid-probe: done\n");
+  t.pty = false;
+  CHECK(run(t).probe.out == "kgrid-probe: ready\nkgrid-probe: done\n");
+}
