@@ -17,7 +17,13 @@
 #include <string>
 #include <vector>
 
+#include <linux/types.h>
+
+#include <cstddef>
+
+#include "bpf/kgrid_legacy.h"
 #include "consumer/counts.h"
+#include "kmod/kgrid_kmod.h"
 #include "consumer/options.h"
 
 namespace {
@@ -116,6 +122,33 @@ TEST_CASE("kgrid-probe options") {
   CHECK_FALSE(parse_options({"--bogus"}).ok());
 }
 
+TEST_CASE("kgrid-probe options of the per-kernel drivers: bpf needs --object, kmod --module") {
+  auto b = parse_options({"--driver", "bpf", "--object", "/kgrid/drivers/bpf-clang-14.o", "--fault", "verifier"});
+  REQUIRE(b.ok());
+  CHECK(b->object == "/kgrid/drivers/bpf-clang-14.o");
+  CHECK(b->fault == Fault::verifier);
+  auto k = parse_options({"--driver", "kmod", "--module", "/kgrid/drivers/kmod-gcc-12.ko", "--fault", "oops"});
+  REQUIRE(k.ok());
+  CHECK(k->module == "/kgrid/drivers/kmod-gcc-12.ko");
+  CHECK(k->fault == Fault::oops);
+
+  CHECK_FALSE(parse_options({"--driver", "bpf"}).ok());
+  CHECK_FALSE(parse_options({"--driver", "kmod"}).ok());
+  CHECK_FALSE(parse_options({"--driver", "kmod", "--module", "m.ko", "--fault", "verifier"}).ok());
+  CHECK_FALSE(parse_options({"--driver", "bpf", "--object", "o.o", "--fault", "oops"}).ok());
+  CHECK_FALSE(parse_options({"--fault", "oops"}).ok());  // modern_bpf
+  CHECK_FALSE(parse_options({"--object", "o.o"}).ok());  // modern_bpf's object is built in
+  CHECK_FALSE(parse_options({"--driver", "kmod", "--module"}).ok());
+}
+
+TEST_CASE("the per-kernel drivers' records have the layout the consumer reads") {
+  CHECK(sizeof(kgrid_kmod_event) == 8);
+  CHECK(offsetof(kgrid_kmod_event, nr) == 4);
+  CHECK(sizeof(kgrid_kmod_stats) == 16);
+  CHECK(sizeof(kgrid_legacy_event) == 8);
+  CHECK(sizeof(kgrid_legacy_config) == 8);
+}
+
 TEST_CASE("kgrid-probe report format") {
   Counts c;
   c.add(20, 39);
@@ -137,6 +170,9 @@ TEST_CASE("kgrid-probe report format") {
 TEST_CASE("kgrid-probe rejects bad flags before touching BPF") {
   CHECK(run({kBin + "/kgrid-probe", "--fault", "bogus"}).status == 2);
   CHECK(run({kBin + "/kgrid-probe", "--driver", "kmod"}).status == 2);
+  // A missing driver file fails at "open", before any BPF or module syscall.
+  CHECK(run({kBin + "/kgrid-probe", "--driver", "kmod", "--module", "/nonexistent/kgrid_kmod.ko"}).status == 1);
+  CHECK(run({kBin + "/kgrid-probe", "--driver", "bpf", "--object", "/nonexistent/kgrid_legacy.o"}).status == 1);
 }
 
 TEST_CASE("BPF object: programs and maps") {

@@ -1,7 +1,8 @@
 // A driver is one way of getting syscall-entry events out of the kernel.
-// kgrid-probe picks one with --driver; "modern_bpf" (CO-RE eBPF + ring buffer)
-// is the only one today. A kmod or legacy-bpf driver implements the same
-// interface and is added to make_driver().
+// kgrid-probe picks one with --driver: "modern_bpf" (CO-RE eBPF built into
+// kgrid-probe), "bpf" (a legacy eBPF object built for this kernel, loaded
+// from --object) or "kmod" (a kernel module built for this kernel, loaded
+// from --module). All deliver {tgid, nr} records through this interface.
 #pragma once
 
 #include <cstdint>
@@ -43,9 +44,17 @@ class Driver {
   virtual int drain(EventSink& sink) = 0;
   // Events the kernel side produced but could not queue.
   virtual Result<uint64_t> drops() const = 0;
+  // Detaches and unloads, after the last drain(). An error here (a module
+  // that will not unload) fails the run: it is the driver's fault.
+  virtual bool stop(DriverError& error) {
+    (void)error;
+    return true;
+  }
 };
 
 std::unique_ptr<Driver> make_modern_bpf_driver();
+std::unique_ptr<Driver> make_legacy_bpf_driver();
+std::unique_ptr<Driver> make_kmod_driver();
 
 // nullptr for an unknown name.
 std::unique_ptr<Driver> make_driver(std::string_view name);

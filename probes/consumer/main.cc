@@ -1,7 +1,7 @@
 // kgrid-probe: the reference consumer. Loads a driver, says "ready", counts
 // syscall entries per (tgid, nr) until SIGINT/SIGTERM (or --duration-s), then
 // prints the report described in docs/design.md and exits 0. If the driver
-// cannot load or attach it prints "kgrid-probe: error <stage>: <text>" on
+// cannot load, attach or unload it prints "kgrid-probe: error <stage>: <text>" on
 // stderr (after libbpf's own messages and verifier log) and exits 1.
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -23,6 +23,8 @@ namespace kgrid::probe {
 
 std::unique_ptr<Driver> make_driver(std::string_view name) {
   if (name == "modern_bpf") return make_modern_bpf_driver();
+  if (name == "bpf") return make_legacy_bpf_driver();
+  if (name == "kmod") return make_kmod_driver();
   return nullptr;
 }
 
@@ -49,7 +51,7 @@ int64_t now_ms() {
 int run(const Options& options) {
   std::unique_ptr<Driver> driver = make_driver(options.driver);
   if (!driver) {
-    fprintf(stderr, "kgrid-probe: error usage: unknown driver '%s' (modern_bpf)\n", options.driver.c_str());
+    fprintf(stderr, "kgrid-probe: error usage: unknown driver '%s' (modern_bpf, bpf, kmod)\n", options.driver.c_str());
     return 2;
   }
 
@@ -110,6 +112,7 @@ int run(const Options& options) {
   if (int err = driver->drain(sink); err < 0) return error_exit("poll", strerror(-err));
   Result<uint64_t> drops = driver->drops();
   if (!drops) return error_exit("stats", drops.error().message);
+  if (!driver->stop(derr)) return error_exit(derr.stage.c_str(), derr.text);
 
   std::string report = sink.counts.report(*drops, sink.lost);
   fputs(report.c_str(), stdout);

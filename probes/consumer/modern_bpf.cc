@@ -1,36 +1,17 @@
 // The "modern_bpf" driver: the CO-RE object in probes/modern/, embedded
 // through its bpftool skeleton, delivering records over a BPF ring buffer.
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdarg>
-#include <cstdio>
-#include <vector>
 
 #include "driver.h"
 #include "kgrid_probe.skel.h"
+#include "libbpf_util.h"
 #include "modern/kgrid_probe.h"
 
 namespace kgrid::probe {
 namespace {
-
-bool g_verbose = false;
-
-// libbpf's messages (including the verifier log of a failed load) go to
-// stderr as they are; debug chatter only with --verbose.
-int print_libbpf(enum libbpf_print_level level, const char* format, va_list args) {
-  if (level == LIBBPF_DEBUG && !g_verbose) return 0;
-  return vfprintf(stderr, format, args);
-}
-
-std::string error_text(int err) {
-  char buf[256];
-  if (libbpf_strerror(err, buf, sizeof buf) != 0) snprintf(buf, sizeof buf, "error %d", err);
-  return buf;
-}
 
 class ModernBpf final : public Driver {
  public:
@@ -40,14 +21,8 @@ class ModernBpf final : public Driver {
   }
 
   bool start(const Options& options, DriverError& error) override {
-    g_verbose = options.verbose;
-    libbpf_set_print(print_libbpf);
-
-    // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK, whose default
-    // (64 KiB or 8 MiB) is smaller than the ring buffer. Failure is not fatal:
-    // newer kernels do not need it, and load reports the real problem.
-    struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
-    setrlimit(RLIMIT_MEMLOCK, &unlimited);
+    route_libbpf_log(options.verbose);
+    raise_memlock_limit();
 
     skel_ = kgrid_probe__open();
     if (!skel_) return fail(error, "open", -errno);
@@ -58,9 +33,6 @@ class ModernBpf final : public Driver {
         return fail(error, "open", err);
     }
     if (int err = kgrid_probe__load(skel_)) return fail(error, "load", err);
-
-    ncpus_ = libbpf_num_possible_cpus();
-    if (ncpus_ <= 0) return fail(error, "load", ncpus_ < 0 ? ncpus_ : -EINVAL);
 
     rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), on_record, this, nullptr);
     if (!rb_) return fail(error, "ringbuf", -errno);
@@ -78,20 +50,11 @@ class ModernBpf final : public Driver {
     return n < 0 ? n : 0;
   }
 
-  Result<uint64_t> drops() const override {
-    std::vector<__u64> per_cpu(static_cast<size_t>(ncpus_));
-    __u32 zero = 0;
-    int err = bpf_map__lookup_elem(skel_->maps.drops, &zero, sizeof zero, per_cpu.data(),
-                                   per_cpu.size() * sizeof(__u64), 0);
-    if (err) return make_error(error_text(err));
-    uint64_t total = 0;
-    for (__u64 n : per_cpu) total += n;
-    return total;
-  }
+  Result<uint64_t> drops() const override { return sum_percpu_u64(skel_->maps.drops); }
 
  private:
   static bool fail(DriverError& error, const char* stage, int err) {
-    error = DriverError{stage, error_text(err)};
+    error = DriverError{stage, libbpf_error_text(err)};
     return false;
   }
 
@@ -109,7 +72,6 @@ class ModernBpf final : public Driver {
   kgrid_probe* skel_ = nullptr;
   ring_buffer* rb_ = nullptr;
   EventSink* sink_ = nullptr;
-  int ncpus_ = 0;
 };
 
 }  // namespace
