@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <type_traits>
 #include <nlohmann/json.hpp>
+
+#include "results/kernel_info.h"
 
 namespace kgrid::results {
 namespace {
@@ -16,26 +20,45 @@ using json = nlohmann::json;
 constexpr const char* kVerdictNames[] = {"PASS",    "SKIP",  "FAIL",       "TIMEOUT",
                                          "PANIC",   "BOOT_FAIL", "INFRA_ERROR"};
 
-json test_to_json(const TestResult& t) {
+json metrics_to_json(const std::map<std::string, double>& m) {
   json metrics = json::object();
-  for (const auto& [k, v] : t.metrics) metrics[k] = v;
-  return {{"name", t.name},       {"driver", t.driver}, {"verdict", verdict_name(t.verdict)},
-          {"reason", t.reason},   {"metrics", metrics}};
+  for (const auto& [k, v] : m) metrics[k] = v;
+  return metrics;
+}
+
+json test_to_json(const TestResult& t) {
+  return {{"name", t.name},     {"driver", t.driver}, {"compiler", t.compiler},
+          {"verdict", verdict_name(t.verdict)}, {"reason", t.reason},
+          {"metrics", metrics_to_json(t.metrics)}};
+}
+
+json build_to_json(const BuildResult& b) {
+  return {{"driver", b.driver}, {"compiler", b.compiler}, {"verdict", verdict_name(b.verdict)},
+          {"reason", b.reason}, {"metrics", metrics_to_json(b.metrics)},
+          {"artifact", b.artifact}, {"log", b.log}};
 }
 
 json kernel_to_json(const KernelResult& k) {
   json tests = json::array();
   for (const auto& t : k.tests) tests.push_back(test_to_json(t));
+  json builds = json::array();
+  for (const auto& b : k.builds) builds.push_back(build_to_json(b));
+  KernelResult d = with_derived_fields(k);
   return {{"id", k.id},
           {"version", k.version},
           {"arch", k.arch},
           {"image", k.image},
           {"source", k.source},
+          {"distro", d.distro},
+          {"series", d.series},
+          {"flavor", d.flavor},
+          {"boot_mode", k.boot_mode},
           {"verdict", verdict_name(k.verdict)},
           {"reason", k.reason},
           {"duration_s", k.duration_s},
           {"boot_s", k.boot_s},
           {"warnings", k.warnings},
+          {"builds", builds},
           {"tests", tests}};
 }
 
@@ -52,14 +75,21 @@ Result<T> field(const json& obj, const std::string& where, const char* key) {
   }
 }
 
+// An optional field: absent or null gives `fallback`; present with the wrong
+// type is an error that names it (a hand-edited file should not silently lose
+// data).
 template <class T>
-T optional_field(const json& obj, const char* key, T fallback) {
+Result<T> optional_field(const json& obj, const std::string& where, const char* key, T fallback) {
   auto it = obj.find(key);
-  if (it == obj.end()) return fallback;
+  if (it == obj.end() || it->is_null()) return fallback;
+  if constexpr (std::is_same_v<T, double>) {
+    if (!it->is_number())
+      return make_error(where + "." + key + ": expected a number, found " + it->type_name());
+  }
   try {
     return it->template get<T>();
   } catch (const json::exception&) {
-    return fallback;
+    return make_error(where + "." + key + ": has the wrong type (" + it->type_name() + ")");
   }
 }
 
@@ -68,52 +98,98 @@ T optional_field(const json& obj, const char* key, T fallback) {
   if (!var##_r) return var##_r.error();    \
   auto var = std::move(*var##_r)
 
+// Assigns an optional field to `target`, returning on a type error.
+#define KGRID_OPT(target, obj, where, key, fallback)                                   \
+  do {                                                                                 \
+    auto r_ = optional_field<std::decay_t<decltype(target)>>(obj, where, key, fallback); \
+    if (!r_) return r_.error();                                                        \
+    target = std::move(*r_);                                                           \
+  } while (0)
+
+Result<std::map<std::string, double>> metrics_from_json(const json& j, const std::string& where) {
+  std::map<std::string, double> out;
+  auto metrics = j.find("metrics");
+  if (metrics == j.end() || metrics->is_null()) return out;
+  if (!metrics->is_object()) return make_error(where + ".metrics: expected an object");
+  for (auto it = metrics->begin(); it != metrics->end(); ++it) {
+    if (!it->is_number()) return make_error(where + ".metrics." + it.key() + ": not a number");
+    out[it.key()] = it->get<double>();
+  }
+  return out;
+}
+
+Result<Verdict> verdict_from_json(const json& j, const std::string& where) {
+  KGRID_TRY(text, field<std::string>(j, where, "verdict"));
+  auto verdict = parse_verdict(text);
+  if (!verdict) return make_error(where + ".verdict: " + verdict.error().message);
+  return *verdict;
+}
+
+Result<BuildResult> build_from_json(const json& j, const std::string& where) {
+  BuildResult b;
+  KGRID_TRY(driver, field<std::string>(j, where, "driver"));
+  KGRID_TRY(verdict, verdict_from_json(j, where));
+  b.driver = driver;
+  b.verdict = verdict;
+  KGRID_OPT(b.compiler, j, where, "compiler", "");
+  KGRID_OPT(b.reason, j, where, "reason", "");
+  KGRID_OPT(b.artifact, j, where, "artifact", "");
+  KGRID_OPT(b.log, j, where, "log", "");
+  KGRID_TRY(metrics, metrics_from_json(j, where));
+  b.metrics = std::move(metrics);
+  return b;
+}
+
 Result<TestResult> test_from_json(const json& j, const std::string& where) {
   TestResult t;
   KGRID_TRY(name, field<std::string>(j, where, "name"));
-  KGRID_TRY(verdict_text, field<std::string>(j, where, "verdict"));
-  auto verdict = parse_verdict(verdict_text);
-  if (!verdict) return make_error(where + ".verdict: " + verdict.error().message);
+  KGRID_TRY(verdict, verdict_from_json(j, where));
   t.name = name;
-  t.verdict = *verdict;
-  t.driver = optional_field<std::string>(j, "driver", "");
-  t.reason = optional_field<std::string>(j, "reason", "");
-  auto metrics = j.find("metrics");
-  if (metrics != j.end() && metrics->is_object()) {
-    for (auto it = metrics->begin(); it != metrics->end(); ++it) {
-      if (!it->is_number()) return make_error(where + ".metrics." + it.key() + ": not a number");
-      t.metrics[it.key()] = it->get<double>();
-    }
-  }
+  t.verdict = verdict;
+  KGRID_OPT(t.driver, j, where, "driver", "");
+  KGRID_OPT(t.compiler, j, where, "compiler", "");
+  KGRID_OPT(t.reason, j, where, "reason", "");
+  KGRID_TRY(metrics, metrics_from_json(j, where));
+  t.metrics = std::move(metrics);
   return t;
+}
+
+// Reads an optional array of objects with `read`, naming each element.
+template <class T, class Read>
+Status array_from_json(const json& j, const std::string& where, const char* key, Read read,
+                       std::vector<T>& out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return ok_status();
+  if (!it->is_array()) return make_error(where + "." + key + ": expected an array");
+  for (size_t i = 0; i < it->size(); ++i) {
+    auto item = read((*it)[i], where + "." + key + "[" + std::to_string(i) + "]");
+    if (!item) return item.error();
+    out.push_back(std::move(*item));
+  }
+  return ok_status();
 }
 
 Result<KernelResult> kernel_from_json(const json& j, const std::string& where) {
   KernelResult k;
   KGRID_TRY(id, field<std::string>(j, where, "id"));
-  KGRID_TRY(verdict_text, field<std::string>(j, where, "verdict"));
-  auto verdict = parse_verdict(verdict_text);
-  if (!verdict) return make_error(where + ".verdict: " + verdict.error().message);
+  KGRID_TRY(verdict, verdict_from_json(j, where));
   k.id = id;
-  k.verdict = *verdict;
-  k.version = optional_field<std::string>(j, "version", "");
-  k.arch = optional_field<std::string>(j, "arch", "");
-  k.image = optional_field<std::string>(j, "image", "");
-  k.source = optional_field<std::string>(j, "source", "");
-  k.reason = optional_field<std::string>(j, "reason", "");
-  k.duration_s = optional_field<double>(j, "duration_s", 0);
-  k.boot_s = optional_field<double>(j, "boot_s", 0);
-  k.warnings = optional_field<std::vector<std::string>>(j, "warnings", {});
-  auto tests = j.find("tests");
-  if (tests != j.end()) {
-    if (!tests->is_array()) return make_error(where + ".tests: expected an array");
-    for (size_t i = 0; i < tests->size(); ++i) {
-      auto t = test_from_json((*tests)[i], where + ".tests[" + std::to_string(i) + "]");
-      if (!t) return t.error();
-      k.tests.push_back(std::move(*t));
-    }
-  }
-  return k;
+  k.verdict = verdict;
+  KGRID_OPT(k.version, j, where, "version", "");
+  KGRID_OPT(k.arch, j, where, "arch", "");
+  KGRID_OPT(k.image, j, where, "image", "");
+  KGRID_OPT(k.source, j, where, "source", "");
+  KGRID_OPT(k.distro, j, where, "distro", "");
+  KGRID_OPT(k.series, j, where, "series", "");
+  KGRID_OPT(k.flavor, j, where, "flavor", "");
+  KGRID_OPT(k.boot_mode, j, where, "boot_mode", "");
+  KGRID_OPT(k.reason, j, where, "reason", "");
+  KGRID_OPT(k.duration_s, j, where, "duration_s", 0.0);
+  KGRID_OPT(k.boot_s, j, where, "boot_s", 0.0);
+  KGRID_OPT(k.warnings, j, where, "warnings", std::vector<std::string>{});
+  if (auto st = array_from_json(j, where, "builds", build_from_json, k.builds); !st) return st.error();
+  if (auto st = array_from_json(j, where, "tests", test_from_json, k.tests); !st) return st.error();
+  return with_derived_fields(std::move(k));
 }
 
 }  // namespace
@@ -137,28 +213,48 @@ std::string to_json(const RunResults& run) {
 }
 
 Result<RunResults> from_json(std::string_view text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return make_error("results.json is not valid JSON (truncated or corrupt)");
-  KGRID_TRY(schema, field<int>(j, "results", "schema"));
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.what() says where: "... parse error at line 12, column 3: ... unexpected end of input".
+    return make_error(std::string("results.json is not valid JSON (truncated or corrupt): ") + e.what());
+  }
+  const std::string where = "results";
+  KGRID_TRY(schema, field<int>(j, where, "schema"));
   if (schema > kSchemaVersion)
     return make_error("results.schema: " + std::to_string(schema) +
                       " is newer than this kgrid understands (" +
                       std::to_string(kSchemaVersion) + "); upgrade kgrid");
-  if (schema < 1) return make_error("results.schema: invalid value " + std::to_string(schema));
+  if (schema < kOldestSchemaVersion)
+    return make_error("results.schema: invalid value " + std::to_string(schema));
   RunResults run;
-  run.kgrid_version = optional_field<std::string>(j, "kgrid_version", "");
-  run.started_at = optional_field<std::string>(j, "started_at", "");
-  run.wall_s = optional_field<double>(j, "wall_s", 0);
-  run.interrupted = optional_field<bool>(j, "interrupted", false);
-  run.accel = optional_field<std::string>(j, "accel", "");
+  KGRID_OPT(run.kgrid_version, j, where, "kgrid_version", "");
+  KGRID_OPT(run.started_at, j, where, "started_at", "");
+  KGRID_OPT(run.wall_s, j, where, "wall_s", 0.0);
+  KGRID_OPT(run.interrupted, j, where, "interrupted", false);
+  KGRID_OPT(run.accel, j, where, "accel", "");
   auto kernels = j.find("kernels");
-  if (kernels == j.end() || !kernels->is_array())
-    return make_error("results.kernels: missing or not an array");
-  for (size_t i = 0; i < kernels->size(); ++i) {
-    auto k = kernel_from_json((*kernels)[i], "results.kernels[" + std::to_string(i) + "]");
-    if (!k) return k.error();
-    run.kernels.push_back(std::move(*k));
-  }
+  if (kernels == j.end()) return make_error("results.kernels: missing");
+  if (!kernels->is_array()) return make_error("results.kernels: expected an array");
+  if (auto st = array_from_json(j, where, "kernels", kernel_from_json, run.kernels); !st) return st.error();
+  return run;
+}
+
+Result<RunResults> read_results_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return read_results_file(path / "results.json");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return make_error(path.string() + ": " + std::strerror(errno));
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  bool failed = std::ferror(f);
+  std::fclose(f);
+  if (failed) return make_error(path.string() + ": read error");
+  auto run = from_json(text);
+  if (!run) return make_error(path.string() + ": " + run.error().message);
   return run;
 }
 
@@ -195,7 +291,7 @@ Status write_results_json(const std::filesystem::path& out_dir, const RunResults
 }
 
 Status write_summary(const std::filesystem::path& out_dir, const RunResults& run) {
-  return write_file_atomic(out_dir / "summary.txt", format_summary(run));
+  return write_file_atomic(out_dir / "summary.txt", format_summary(run, out_dir.string()));
 }
 
 }  // namespace kgrid::results

@@ -11,7 +11,10 @@
 
 namespace kgrid::results {
 
-inline constexpr int kSchemaVersion = 1;
+// results.json schema (docs/results-schema.md). 2 added distro/series/flavor,
+// tests[].compiler and kernels[].builds; schema 1 files are still read.
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kOldestSchemaVersion = 1;
 
 // Verdicts, most severe last so that "worst of" is a max().
 enum class Verdict { Pass, Skip, Fail, Timeout, Panic, BootFail, InfraError };
@@ -25,6 +28,19 @@ struct TestResult {
   Verdict verdict = Verdict::Fail;
   std::string reason;
   std::map<std::string, double> metrics;
+  std::string compiler;  // schema 2: the toolchain that built the driver; empty: not recorded
+};
+
+// Building a driver for a kernel (compile, CO-RE relocation, module build),
+// before anything boots (kgrid build, kgrid run --build: host/build_*.h).
+struct BuildResult {
+  std::string driver;
+  std::string compiler;
+  Verdict verdict = Verdict::Fail;
+  std::string reason;
+  std::map<std::string, double> metrics;
+  std::string artifact;  // the built file (.ko, .o), when it built; empty otherwise
+  std::string log;       // the build's full log
 };
 
 struct KernelResult {
@@ -33,12 +49,18 @@ struct KernelResult {
   std::string arch;      // x86_64
   std::string image;     // path of the image booted
   std::string source;    // where it came from: a file path or a debian: selector
+  std::string boot_mode; // how QEMU booted it: pvh (the host-decompressed vmlinux), bzimage, image
   Verdict verdict = Verdict::InfraError;
   std::string reason;    // empty only for PASS
   double duration_s = 0; // QEMU start to QEMU exit
   double boot_s = 0;     // QEMU start to init's first record (0 if never)
   std::vector<std::string> warnings;
   std::vector<TestResult> tests;
+  // Schema 2 (new fields go last, so that positional initialisers stay valid):
+  std::string distro;    // debian, local; derived from source/id when empty
+  std::string series;    // 6.1; derived from version when empty
+  std::string flavor;    // amd64, cloud-amd64, rt-amd64; derived from version when empty
+  std::vector<BuildResult> builds;
 };
 
 struct RunResults {
@@ -53,12 +75,24 @@ struct RunResults {
 std::string to_json(const RunResults& run);
 Result<RunResults> from_json(std::string_view text);
 
+// Reads OUT/results.json (given OUT or the file itself); errors name the file
+// and the field.
+Result<RunResults> read_results_file(const std::filesystem::path& path);
+
 // Writes OUT/results.json atomically (temp file + rename).
 Status write_results_json(const std::filesystem::path& out_dir, const RunResults& run);
 
-// The plain summary: one line per kernel with verdict and reason, and totals.
-std::string format_summary(const RunResults& run);
+// The plain summary, grouped by distro and series: one line per kernel and
+// test, every failure ending with the `kgrid repro OUT/kernels/<id>` command
+// (`out_dir` as the user wrote it; "OUT" when empty), and a totals line.
+std::string format_summary(const RunResults& run, const std::string& out_dir = "");
 Status write_summary(const std::filesystem::path& out_dir, const RunResults& run);
+
+// Regenerates every report in OUT from OUT/results.json (summary.txt,
+// summary.md, junit.xml, matrix.html, matrix.svg; see reports.h), with trends
+// from the user's history database when there is one. `kgrid run` calls it
+// at its end.
+Status regenerate_reports(const std::filesystem::path& out);
 
 // Writes `data` to `path` through a temp file in the same directory and rename().
 Status write_file_atomic(const std::filesystem::path& path, std::string_view data);

@@ -83,3 +83,80 @@ TEST_CASE("atomic write leaves no temp file behind") {
   CHECK(from_json(text).ok());
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("schema 1 files, as kgrid 0.1.0 wrote them, are still read, with distro/series/flavor derived") {
+  auto run = read_results_file(std::string(KGRID_SOURCE_DIR) + "/results/testdata/results-schema1.json");
+  REQUIRE_MESSAGE(run.ok(), run.error().message);
+  REQUIRE(run->kernels.size() == 3);
+  const auto& k = run->kernels[0];
+  CHECK(k.id == "debian-bookworm-6.1.0-50-amd64");
+  CHECK(k.distro == "debian");
+  CHECK(k.series == "6.1");
+  CHECK(k.flavor == "amd64");
+  CHECK(k.tests[0].compiler.empty());
+  CHECK(k.tests[0].metrics.at("events_per_s") == 26539);
+  CHECK(run->kernels[1].verdict == Verdict::Fail);
+  CHECK(run->kernels[1].distro == "local");
+  CHECK(run->kernels[2].verdict == Verdict::Panic);
+  // Written back, it is schema 2 with the derived fields stored.
+  std::string again = to_json(*run);
+  CHECK(again.find("\"schema\": 2") != std::string::npos);
+  CHECK(again.find("\"series\": \"6.1\"") != std::string::npos);
+}
+
+TEST_CASE("schema 2 keeps compilers and build results") {
+  RunResults run = sample();
+  run.kernels[0].tests[0].compiler = "clang-16";
+  BuildResult b;
+  b.driver = "modern_bpf";
+  b.compiler = "clang-16";
+  b.verdict = Verdict::Fail;
+  b.reason = "CO-RE relocation failed";
+  b.metrics = {{"duration_ms", 900}};
+  run.kernels[0].builds.push_back(b);
+  run.kernels[0].flavor = "custom";
+  auto back = from_json(to_json(run));
+  REQUIRE_MESSAGE(back.ok(), back.error().message);
+  REQUIRE(back->kernels[0].builds.size() == 1);
+  CHECK(back->kernels[0].builds[0].verdict == Verdict::Fail);
+  CHECK(back->kernels[0].builds[0].compiler == "clang-16");
+  CHECK(back->kernels[0].builds[0].metrics.at("duration_ms") == 900);
+  CHECK(back->kernels[0].tests[0].compiler == "clang-16");
+  CHECK(back->kernels[0].flavor == "custom");  // a stored value wins over the derived one
+}
+
+TEST_CASE("hand-edited files: wrong types and shapes are errors that name the field") {
+  auto error_of = [](const std::string& text) {
+    auto r = from_json(text);
+    REQUIRE_FALSE(r.ok());
+    return r.error().message;
+  };
+  CHECK(error_of(R"({"schema": 2, "kernels": [{"id": "a", "verdict": "PASS", "boot_s": "fast"}]})")
+            .find("results.kernels[0].boot_s") != std::string::npos);
+  CHECK(error_of(R"({"schema": 2, "kernels": [{"id": "a", "verdict": "PASS", "tests": {}}]})")
+            .find("results.kernels[0].tests: expected an array") != std::string::npos);
+  CHECK(error_of(R"({"schema": 2, "kernels": [{"id": "a", "verdict": "PASS", "tests": [{"name": "t", "verdict": "PASS", "metrics": {"events": "many"}}]}]})")
+            .find("results.kernels[0].tests[0].metrics.events") != std::string::npos);
+  CHECK(error_of(R"({"schema": 2, "kernels": [{"id": "a", "verdict": "PASS", "tests": [{"verdict": "PASS"}]}]})")
+            .find("results.kernels[0].tests[0].name: missing") != std::string::npos);
+  CHECK(error_of(R"({"schema": 2, "kernels": [{"id": "a", "verdict": "PASS", "builds": [{"driver": "d", "verdict": "MEH"}]}]})")
+            .find("results.kernels[0].builds[0].verdict") != std::string::npos);
+  CHECK(error_of(R"({"schema": 2, "kernels": [{"id": "a", "verdict": "PASS", "warnings": "none"}]})")
+            .find("results.kernels[0].warnings") != std::string::npos);
+  CHECK(error_of(R"({"schema": 2, "wall_s": "1m", "kernels": []})").find("results.wall_s") != std::string::npos);
+  CHECK(error_of(R"({"schema": 2})").find("results.kernels: missing") != std::string::npos);
+  CHECK(error_of(R"({"schema": "2", "kernels": []})").find("results.schema") != std::string::npos);
+  CHECK(error_of(R"({"schema": 0, "kernels": []})").find("results.schema") != std::string::npos);
+  CHECK(error_of(R"([1, 2])").find("results: expected an object") != std::string::npos);
+}
+
+TEST_CASE("a truncated file says where it ends; a file that cannot be read names the path") {
+  std::string good = to_json(sample());
+  auto cut = from_json(good.substr(0, 40));
+  REQUIRE_FALSE(cut.ok());
+  CHECK(cut.error().message.find("truncated") != std::string::npos);
+  CHECK(cut.error().message.find("line") != std::string::npos);
+  auto missing = read_results_file("/nonexistent/kgrid-out");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message.find("/nonexistent/kgrid-out") != std::string::npos);
+}
