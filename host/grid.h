@@ -1,11 +1,19 @@
-// Grid files: the TOML list of kernels a sweep runs (kernels/*.toml).
+// Grid files: the TOML list of kernels a sweep runs (kernels/*.toml). Each
+// [[kernel]] table has exactly one of:
 //
-//   [[kernel]]
-//   debian = "bookworm/linux-image-amd64"   # a Debian package, followed to its image
-//   [[kernel]]
-//   path = "images/vmlinuz-6.1.0"           # a local image, relative to the grid file
-//   [[kernel]]
-//   dir = "images/"                          # every kernel image in a directory
+//   debian = "bookworm/linux-image-amd64"     a Debian package (metapackages are followed)
+//   select = { suite = "trixie", series = "6.12", flavor = "*", newest = 2, arch = "amd64" }
+//                                             kernels from the archive's catalog (kernels/query.h)
+//   url = "https://host/bzImage", sha256 = "<64 hex>"
+//                                             a pinned download: a bzImage, a .deb or an RPM
+//   path = "images/vmlinuz-6.1.0"             a local image, relative to the grid file
+//   dir = "images/"                           every kernel image in a directory
+//
+// select keys: suite (required; a name, a list, or "*" for the default
+// suites), arch (default "amd64"; "*" for amd64 and arm64), flavor (default
+// "*": generic, cloud, rt, ...), series (default "*"; strings such as "6.1"),
+// newest (default 0 = every ABI; N = the N newest ABIs of each suite,
+// arch, flavor and series). Lists are TOML arrays of strings.
 #pragma once
 
 #include <filesystem>
@@ -17,9 +25,11 @@
 namespace kgrid::host {
 
 struct KernelRef {
-  enum class Kind { Debian, File, Dir };
+  enum class Kind { Debian, Select, Url, File, Dir };
   Kind kind = Kind::File;
-  std::string value;  // "debian:<suite>/<package>" or a path
+  // "debian:<suite>/<package>", a query "debian:<suites>?arch=..&series=..",
+  // "<url>#sha256=<hex>", or a path: the names `kgrid run` also takes.
+  std::string value;
 };
 
 Result<std::vector<KernelRef>> load_grid(const std::filesystem::path& file);

@@ -42,6 +42,11 @@ Result<packer::BaseArchive> InitramfsBuilder::base(packer::Compression c) {
     if (!e) return e.error();
     entries.push_back(std::move(*e));
   }
+  for (const auto& [host, guest] : extra_files_) {
+    auto e = packer::file_entry_from_host(host, guest);
+    if (!e) return e.error();
+    entries.push_back(std::move(*e));
+  }
   auto cache = kernels::cache_dir();
   if (!cache) return cache.error();
   auto built = packer::build_base(std::move(entries), c, *cache);
@@ -50,8 +55,9 @@ Result<packer::BaseArchive> InitramfsBuilder::base(packer::Compression c) {
   return *built;
 }
 
-Result<packer::Compression> InitramfsBuilder::build_for(const ResolvedKernel& kernel, const plan::Plan& plan,
-                                                        const fs::path& out) {
+Result<packer::Compression> InitramfsBuilder::build_for(
+    const ResolvedKernel& kernel, const plan::Plan& plan, const fs::path& out,
+    const std::vector<std::pair<fs::path, std::string>>& kernel_files) {
   std::optional<kernels::KernelConfig> config;
   if (kernel.config) {
     auto loaded = kernels::KernelConfig::load(*kernel.config);
@@ -63,7 +69,13 @@ Result<packer::Compression> InitramfsBuilder::build_for(const ResolvedKernel& ke
   packer::Compression c = packer::choose_compression(kernel.release, lookup);
   auto b = base(c);
   if (!b) return b.error();
-  auto overlay = packer::build_overlay({packer::Entry::file("kgrid/plan", plan::format_plan(plan))});
+  std::vector<packer::Entry> overlay_entries = {packer::Entry::file("kgrid/plan", plan::format_plan(plan))};
+  for (const auto& [host, guest] : kernel_files) {
+    auto e = packer::file_entry_from_host(host, guest);
+    if (!e) return e.error();
+    overlay_entries.push_back(std::move(*e));
+  }
+  auto overlay = packer::build_overlay(std::move(overlay_entries));
   if (!overlay) return overlay.error();
   if (auto st = packer::assemble(b->path, *overlay, out); !st) return st.error();
   return c;

@@ -21,15 +21,25 @@ class InitramfsBuilder {
   // Checks that every guest binary is there, with a message that says how to build them.
   Status check() const;
 
+  // A host file (a user's probe, from a test spec) for every kernel's
+  // initramfs, at `guest_path`. Call before build_for().
+  void add_file(std::filesystem::path host, std::string guest_path) {
+    extra_files_.emplace_back(std::move(host), std::move(guest_path));
+  }
+
   // Writes `out` (base + overlay) for this kernel; returns the compression used.
-  Result<packer::Compression> build_for(const ResolvedKernel& kernel, const plan::Plan& plan,
-                                        const std::filesystem::path& out);
+  // `kernel_files` (host path, guest path) go into this kernel's overlay only,
+  // e.g. a driver built for this kernel.
+  Result<packer::Compression> build_for(
+      const ResolvedKernel& kernel, const plan::Plan& plan, const std::filesystem::path& out,
+      const std::vector<std::pair<std::filesystem::path, std::string>>& kernel_files = {});
 
  private:
   Result<packer::BaseArchive> base(packer::Compression c);
 
   std::filesystem::path guest_dir_;
   std::map<packer::Compression, packer::BaseArchive> bases_;
+  std::vector<std::pair<std::filesystem::path, std::string>> extra_files_;
 };
 
 // The guest binaries and where they go in the initramfs.

@@ -1,12 +1,17 @@
 #include "host/kernel_set.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <future>
 #include <map>
+#include <set>
 #include <system_error>
 
+#include "kernels/catalog.h"
 #include "kernels/config.h"
 #include "kernels/debian.h"
 #include "kernels/image.h"
+#include "kernels/url_kernel.h"
 
 namespace kgrid::host {
 namespace {
@@ -53,6 +58,68 @@ Status add_dir(const fs::path& dir, std::vector<ResolvedKernel>& out) {
   return ok_status();
 }
 
+ResolvedKernel from_fetched(const kernels::FetchedKernel& f, const kernels::KernelImage& image,
+                            const std::string& source) {
+  ResolvedKernel k;
+  k.id = f.id;
+  k.source = source;
+  k.image = f.image;
+  if (!f.config.empty()) k.config = f.config;
+  k.release = image.release;
+  k.arch = image.arch;
+  return k;
+}
+
+// Every kernel a query selects, fetched a few at a time (downloads overlap
+// with unpacking; the per-kernel locks keep parallel fetches apart).
+Status add_query(const std::string& name, const ResolveOptions& options, std::vector<ResolvedKernel>& out) {
+  auto query = kernels::parse_query(name);
+  if (!query) return query.error();
+  kernels::FetchOptions fo;
+  fo.mirror = options.mirror;
+  fo.log = [](const std::string& line) { std::fprintf(stderr, "kgrid: %s\n", line.c_str()); };
+  std::vector<std::string> warnings;
+  auto entries = kernels::load_catalog(*query, fo, &warnings);
+  for (const auto& w : warnings) std::fprintf(stderr, "kgrid: warning: %s\n", w.c_str());
+  if (!entries) return make_error(name + ": " + entries.error().message);
+  if (entries->empty()) return make_error(name + ": no kernel in the archive matches");
+  uint64_t bytes = 0;
+  for (const auto& e : *entries) bytes += e.size;
+  std::fprintf(stderr, "kgrid: %s: %zu kernel(s), %.0f MB of packages unless cached\n", name.c_str(),
+               entries->size(), static_cast<double>(bytes) / 1e6);
+  constexpr size_t kParallel = 4;
+  std::vector<std::future<Result<kernels::FetchedKernel>>> running;
+  std::vector<Result<kernels::FetchedKernel>> fetched;
+  size_t next = 0;
+  while (next < entries->size() || !running.empty()) {
+    while (next < entries->size() && running.size() < kParallel) {
+      const kernels::CatalogEntry* e = &(*entries)[next++];
+      running.push_back(std::async(std::launch::async, [e, fo] { return kernels::fetch_catalog_entry(*e, fo); }));
+    }
+    fetched.push_back(running.front().get());
+    running.erase(running.begin());
+  }
+  for (size_t i = 0; i < fetched.size(); ++i) {
+    const auto& e = (*entries)[i];
+    if (!fetched[i]) return make_error(e.id + " (" + name + "): " + fetched[i].error().message);
+    auto image = kernels::inspect_image(fetched[i]->image);
+    if (!image) return make_error(e.id + ": " + image.error().message);
+    out.push_back(from_fetched(*fetched[i], *image, e.selector()));
+  }
+  return ok_status();
+}
+
+Status add_url(const std::string& name, std::vector<ResolvedKernel>& out) {
+  auto ref = kernels::parse_url_ref(name);
+  if (!ref) return ref.error();
+  auto fetched = kernels::fetch_url_kernel(*ref);
+  if (!fetched) return make_error(name + ": " + fetched.error().message);
+  auto image = kernels::inspect_image(fetched->image);
+  if (!image) return make_error(name + ": " + image.error().message);
+  out.push_back(from_fetched(*fetched, *image, name));
+  return ok_status();
+}
+
 }  // namespace
 
 std::string sanitize_id(std::string_view text) {
@@ -69,6 +136,14 @@ Result<std::vector<ResolvedKernel>> resolve_kernels(const std::vector<std::strin
                                                     const ResolveOptions& options) {
   std::vector<ResolvedKernel> out;
   for (const auto& name : names) {
+    if (kernels::is_query(name)) {
+      if (auto st = add_query(name, options, out); !st) return st.error();
+      continue;
+    }
+    if (kernels::is_url(name)) {
+      if (auto st = add_url(name, out); !st) return st.error();
+      continue;
+    }
     if (name.rfind("debian:", 0) == 0) {
       auto selector = kernels::parse_selector(name);
       if (!selector) return selector.error();
@@ -98,6 +173,13 @@ Result<std::vector<ResolvedKernel>> resolve_kernels(const std::vector<std::strin
     if (!k) return k.error();
     out.push_back(std::move(*k));
   }
+  // A kernel that several selectors pick runs once.
+  std::set<std::pair<std::string, std::string>> seen_images;
+  out.erase(std::remove_if(out.begin(), out.end(),
+                           [&](const ResolvedKernel& k) {
+                             return k.id.starts_with("debian-") && !seen_images.insert({k.id, k.image.string()}).second;
+                           }),
+            out.end());
   // Ids must be unique: the same release twice gets -2, -3, ...
   std::map<std::string, int> seen;
   for (auto& k : out) {

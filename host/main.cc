@@ -6,8 +6,12 @@
 #include <cstdio>
 #include <thread>
 
+#include "host/build_cmd.h"
 #include "host/kernels_cmd.h"
+#include "host/repro.h"
+#include "host/report_cmd.h"
 #include "host/run.h"
+#include "host/shell.h"
 
 namespace {
 
@@ -33,31 +37,109 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--memory", run.memory_mb, "Guest memory in MiB")->capture_default_str();
   run_cmd->add_flag("--no-kvm", run.no_kvm, "Use TCG even when /dev/kvm is usable");
   run_cmd->add_flag("--quiet-kernel", run.quiet_kernel, "Boot with 'quiet' (less console output)");
+  run_cmd->add_option("--boot", run.boot,
+                      "auto: boot x86 kernels through PVH from their vmlinux, decompressed once on the host "
+                      "(faster), when they support it; pvh: always (an error if not); bzimage: the image as given")
+      ->check(CLI::IsMember({"auto", "pvh", "bzimage"}))
+      ->capture_default_str();
   run_cmd->add_option("--mirror", run.mirror, "Debian mirror URL (default: from apt sources, or $KGRID_MIRROR)");
   run_cmd->add_option("--guest-dir", run.guest_dir, "Directory with kgrid-init, kgrid-testrunner, kgrid-probe, kgrid-gen");
-  run_cmd->add_option("--test-timeout", run.plan.test_timeout_s, "Per-test timeout in seconds")->capture_default_str();
+  run_cmd->add_option("--test-timeout", run.plan.test_timeout_s, "Per-test timeout in seconds (for specs without their own)")->capture_default_str();
+  run_cmd->add_option("--spec", run.plan.specs,
+                      "A test spec (TOML, see docs/test-specs.md) to run instead of the built-in test; repeatable");
   run_cmd->add_option("--boot-timeout", run.deadlines.boot_s, "Seconds until init must speak")->capture_default_str();
   run_cmd->add_option("--probe-fault", run.plan.probe_fault,
                       "Run a deliberately broken reference probe, to check the harness: nocapture or verifier")
       ->check(CLI::IsMember({"nocapture", "verifier"}));
 
-  // kgrid kernels ...
-  kgrid::host::KernelsOptions kopts;
-  CLI::App* kernels_cmd = app.add_subcommand("kernels", "Get and inspect kernels");
-  kernels_cmd->require_subcommand(1);
-  CLI::App* fetch = kernels_cmd->add_subcommand("fetch", "Download Debian kernels into the cache and print their paths");
-  fetch->add_option("selectors", kopts.selectors, "debian:<suite>/<package>, e.g. debian:bookworm/linux-image-amd64")->required();
-  fetch->add_option("--mirror", kopts.mirror, "Debian mirror URL (default: from apt sources, or $KGRID_MIRROR)");
-  CLI::App* inspect = kernels_cmd->add_subcommand("inspect", "Read a kernel image's header: arch, version, compression");
-  inspect->add_option("files", kopts.files, "Kernel image files")->required();
+  run_cmd->add_option("--build", run.drivers.build,
+                      "Build these drivers for every kernel first (kmod, bpf; comma-separated) and test each artifact")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"kmod", "bpf"}));
+  run_cmd->add_option("--compiler", run.drivers.build_options.compilers,
+                      "Compilers for --build (gcc-N for kmod, clang-N for bpf; default: every one installed)")
+      ->delimiter(',');
+  run_cmd->add_option("--headers", run.drivers.build_options.headers_dir,
+                      "For --build: DIR/<release> is each kernel's prepared build dir");
+  run_cmd->add_option("--sources", run.drivers.build_options.sources_dir,
+                      "For --build: build DIR/kmod/ and DIR/bpf/ instead of the built-in sources");
+  run_cmd->add_flag("--no-build-cache", run.drivers.build_options.no_cache, "For --build: rebuild even what is cached");
+  run_cmd->add_option("--artifacts", run.drivers.artifacts,
+                      "Test ready drivers: DIR/<release or kernel id>/*.ko (kmod) and *.o (bpf), e.g. OUT/build of kgrid build");
+  run_cmd->add_option("--driver-fault", run.drivers.fault,
+                      "Break the per-kernel drivers on purpose, to check the harness: nocapture, verifier (bpf), oops (kmod)")
+      ->check(CLI::IsMember({"nocapture", "verifier", "oops"}));
+
+  // kgrid build
+  kgrid::host::BuildCommandOptions bopts;
+  CLI::App* build_cmd = app.add_subcommand(
+      "build", "Build the per-kernel drivers (kmod with gcc-N, bpf with clang-N) for every kernel, in parallel");
+  build_cmd->add_option("--kernel,-k", bopts.kernels, "A kernel image, a directory of images, or debian:<suite>/<package>; repeatable");
+  build_cmd->add_option("kernels", bopts.kernels, "More kernels, as for --kernel");
+  build_cmd->add_option("--grid,-g", bopts.grid, "A grid file (TOML) listing kernels");
+  build_cmd->add_option("--driver", bopts.build.drivers, "Drivers to build: kmod, bpf (default: both)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"kmod", "bpf"}));
+  build_cmd->add_option("--compiler", bopts.build.compilers,
+                        "gcc-N (kmod) and clang-N (bpf), comma-separated (default: every one installed)")
+      ->delimiter(',');
+  build_cmd->add_option("--headers", bopts.build.headers_dir, "DIR/<release> is each kernel's prepared build dir");
+  build_cmd->add_option("--sources", bopts.build.sources_dir,
+                        "Build DIR/kmod/ and DIR/bpf/ (e.g. a modified copy of probes/kmod) instead of the built-in sources");
+  build_cmd->add_option("--out,-o", bopts.out, "Output directory: OUT/build/<kernel-id>/, OUT/results.json")->capture_default_str();
+  build_cmd->add_option("-j,--jobs", bopts.build.jobs, "Parallel builds (default: number of cores)");
+  build_cmd->add_option("--timeout", bopts.build.timeout_s, "Seconds per build")->capture_default_str();
+  build_cmd->add_flag("--no-cache", bopts.build.no_cache, "Rebuild even what is in the build cache");
+  build_cmd->add_option("--mirror", bopts.build.mirror, "Debian mirror URL (default: from apt sources, or $KGRID_MIRROR)");
+
+  // kgrid kernels list|fetch|inspect|headers|gc
+  kgrid::host::KernelsCommands kernels_cmds;
+  kernels_cmds.add_to(app);
+
+  // kgrid shell KERNEL
+  kgrid::host::ShellOptions shell;
+  CLI::App* shell_cmd = app.add_subcommand(
+      "shell", "Boot one kernel with kgrid's initramfs and a busybox shell on this terminal (leave: poweroff, exit, Ctrl-A x)");
+  shell_cmd->add_option("kernel", shell.kernel, "A kernel image or debian:<suite>/<package>")->required();
+  shell_cmd->add_option("--driver", shell.driver, "Keep only this driver's tests in the guest's plan (kgrid-test)");
+  shell_cmd->add_flag("--gdb", shell.gdb, "Start QEMU's gdb stub, halted, with nokaslr, and print the gdb command to attach");
+  shell_cmd->add_option("--gdb-port", shell.gdb_port, "TCP port on 127.0.0.1 for --gdb (default: a free one)");
+  shell_cmd->add_option("--vmlinux", shell.vmlinux, "A vmlinux with debug symbols, for the printed gdb command");
+  shell_cmd->add_option("--busybox", shell.busybox, "A static busybox (default: from Debian's busybox-static)");
+  shell_cmd->add_option("--append", shell.append, "Extra kernel command line");
+  shell_cmd->add_option("--memory", shell.memory_mb, "Guest memory in MiB")->capture_default_str();
+  shell_cmd->add_flag("--no-kvm", shell.no_kvm, "Use TCG even when /dev/kvm is usable");
+  shell_cmd->add_option("--mirror", shell.mirror, "Debian mirror URL (default: from apt sources, or $KGRID_MIRROR)");
+  shell_cmd->add_option("--guest-dir", shell.guest_dir, "Directory with kgrid-init, kgrid-testrunner, kgrid-probe, kgrid-gen");
+  shell_cmd->add_option("--test-timeout", shell.plan.test_timeout_s, "Per-test timeout in seconds, for kgrid-test")
+      ->capture_default_str();
+
+  // kgrid repro OUT/kernels/<id>
+  kgrid::host::ReproOptions repro;
+  CLI::App* repro_cmd = app.add_subcommand(
+      "repro", "Re-run one kernel of a sweep exactly (same image, initramfs, command line), stopping at the first failure");
+  repro_cmd->add_option("kernel_dir", repro.kernel_dir, "OUT/kernels/<id>, written by kgrid run")->required();
+  repro_cmd->add_flag("--shell", repro.shell, "After the tests, a shell on this terminal instead of powering off");
+  repro_cmd->add_flag("--no-kvm", repro.no_kvm, "Use TCG even if the sweep used KVM");
+  repro_cmd->add_option("--busybox", repro.busybox, "A static busybox for --shell (default: from Debian's busybox-static)");
+
+  // kgrid report OUT, kgrid compare BASE NEW, kgrid history add|show
+  kgrid::host::ReportCommands reports;
+  reports.add_to(app);
 
   CLI11_PARSE(app, argc, argv);
 
+  if (auto code = reports.dispatch()) return *code;
+
+  if (shell_cmd->parsed()) return kgrid::host::shell_command(shell);
+  if (repro_cmd->parsed()) return kgrid::host::repro_command(repro);
+
   if (run_cmd->parsed()) {
     if (run.jobs == 0) run.jobs = std::max(1u, std::thread::hardware_concurrency());
+    run.drivers.build_options.mirror = run.mirror;
     return kgrid::host::run_command(run);
   }
-  if (fetch->parsed()) return kgrid::host::kernels_fetch(kopts);
-  if (inspect->parsed()) return kgrid::host::kernels_inspect(kopts);
+  if (build_cmd->parsed()) return kgrid::host::build_command(bopts);
+  if (auto code = kernels_cmds.dispatch()) return *code;
   return 2;
 }

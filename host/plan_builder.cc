@@ -1,27 +1,48 @@
 #include "host/plan_builder.h"
 
+#include <cstdio>
+
+#include "host/spec.h"
+
 namespace kgrid::host {
 
-plan::Plan default_plan(const PlanOptions& options) {
-  plan::Test t;
-  t.name = "modern_bpf";
-  t.driver = "modern_bpf";
-  t.probe = {"/kgrid/bin/kgrid-probe", "--driver", "modern_bpf"};
-  if (!options.probe_fault.empty()) {
-    t.probe.push_back("--fault");
-    t.probe.push_back(options.probe_fault);
+Result<plan::Plan> builtin_plan(const PlanOptions& options) {
+  std::vector<Spec> specs;
+  for (const BuiltinSpec& b : builtin_specs()) {
+    auto spec = parse_spec(b.text, ".", std::string("built-in probes/specs/") + b.name,
+                           SpecDefaults{options.test_timeout_s});
+    if (!spec) return spec.error();
+    if (!spec->files.empty()) return make_error(std::string("built-in spec ") + b.name + " may not pack files");
+    specs.push_back(std::move(*spec));
   }
-  t.ready = "kgrid-probe: ready";
-  t.gen = {"/kgrid/bin/kgrid-gen"};
-  t.timeout_s = options.test_timeout_s;
-  t.requires_ = {"btf", "ringbuf"};
-  t.min_kernel = "5.8";
-  t.expect_exit = 0;
-  t.expect_truth = true;
-  t.metrics = {{"drops", "==", 0}};
-  plan::Plan p;
-  p.tests.push_back(std::move(t));
-  return p;
+  auto set = combine_specs(std::move(specs));
+  if (!set) return set.error();
+  if (!options.probe_fault.empty()) {
+    for (plan::Test& t : set->plan.tests) {
+      if (t.driver != "modern_bpf" || t.probe.empty() || t.probe[0] != "/kgrid/bin/kgrid-probe") continue;
+      t.probe.push_back("--fault");
+      t.probe.push_back(options.probe_fault);
+    }
+  }
+  return set->plan;
+}
+
+Result<SpecSet> load_tests(const PlanOptions& options) {
+  if (options.specs.empty()) {
+    auto plan = builtin_plan(options);
+    if (!plan) return plan.error();
+    return SpecSet{std::move(*plan), {}};
+  }
+  if (!options.probe_fault.empty())
+    return make_error("--probe-fault breaks the built-in test's probe; it does not apply to --spec");
+  return load_specs(options.specs, SpecDefaults{options.test_timeout_s});
+}
+
+plan::Plan default_plan(const PlanOptions& options) {
+  auto plan = builtin_plan(options);
+  if (plan) return *plan;
+  std::fprintf(stderr, "kgrid: internal error: %s\n", plan.error().message.c_str());
+  return {};
 }
 
 }  // namespace kgrid::host

@@ -12,11 +12,6 @@
 
 namespace kgrid::host {
 
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 Result<Child> Child::spawn(const std::vector<std::string>& argv) {
   if (argv.empty()) return make_error("empty command");
   int out[2], err[2], exec_err[2];

@@ -32,6 +32,7 @@ std::string kernel_cmdline(const QemuOptions& o, const ArchSpec& spec) {
   std::string cmdline = "console=" + spec.console + " panic=-1 rdinit=/init no_timer_check";
   cmdline += " kgrid.nonce=" + o.nonce;
   if (o.quiet) cmdline += " quiet";
+  if (o.gdb_port > 0) cmdline += " nokaslr";
   if (!o.append.empty()) cmdline += " " + o.append;
   return cmdline;
 }
@@ -53,6 +54,9 @@ std::vector<std::string> qemu_argv(const QemuOptions& o, const ArchSpec& spec) {
       "-initrd", o.initrd,
       "-append", kernel_cmdline(o, spec),
   };
+  if (o.gdb_port > 0) {
+    argv.insert(argv.end(), {"-gdb", "tcp:127.0.0.1:" + std::to_string(o.gdb_port), "-S"});
+  }
   return argv;
 }
 

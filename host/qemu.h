@@ -18,6 +18,10 @@ struct QemuOptions {
   int smp = 1;
   bool kvm = false;
   bool quiet = false;        // kernel 'quiet' (less console output, faster under TCG)
+  // kgrid shell --gdb: QEMU's gdb stub on 127.0.0.1:gdb_port, the CPU halted
+  // until the debugger continues (-S), and the kernel booted with nokaslr so
+  // symbol addresses match. 0: no stub.
+  int gdb_port = 0;
 };
 
 struct ArchSpec {

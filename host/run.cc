@@ -8,9 +8,15 @@
 #include <random>
 #include <system_error>
 
+#include "host/build_run.h"
 #include "host/grid.h"
 #include "host/kernel_set.h"
 #include "host/qemu.h"
+#include "kernels/vmlinux.h"
+#include "kernels/preflight.h"
+#include "host/spec_kernel.h"
+#include "kernels/config.h"
+#include "host/repro_spec.h"
 #include "host/status.h"
 #include "host/initramfs_build.h"
 #include "results/results.h"
@@ -34,6 +40,17 @@ std::string make_nonce() {
   std::random_device rd;
   std::uniform_int_distribution<uint64_t> dist;
   return fmt::format("{:016x}", dist(rd));
+}
+
+// CONFIG requirements are checked here, against the kernel's config file.
+plan::Plan plan_with_config(const plan::Plan& plan, const ResolvedKernel& k) {
+  std::optional<kernels::KernelConfig> config;
+  if (k.config) {
+    if (auto loaded = kernels::KernelConfig::load(*k.config)) config = std::move(*loaded);
+  }
+  if (!config) return plan_for_kernel(plan, nullptr);
+  plan::ConfigLookup lookup = [&config](std::string_view name) { return config->value(name); };
+  return plan_for_kernel(plan, &lookup);
 }
 
 fs::path self_dir() {
@@ -72,6 +89,7 @@ class SweepObserver : public RunObserver {
     r.warnings = o.judgement.warnings;
     r.duration_s = o.duration_s;
     r.boot_s = o.boot_s;
+    if (job < driver_tests.size()) merge_driver_results(r, driver_tests[job]);
     done_[job] = true;
     ++finished_;
     run_.wall_s = elapsed();
@@ -83,6 +101,10 @@ class SweepObserver : public RunObserver {
     printer_.print(line);
     redraw();
   }
+
+  // Per kernel: its driver artifacts' tests (host/build_run.h), merged into
+  // its result when its VM finishes.
+  std::vector<KernelDriverTests> driver_tests;
 
   double elapsed() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
@@ -126,6 +148,15 @@ int run_command(const RunOptions& options) {
   printer.print(fmt::format("kgrid: resolving {} kernel source(s)", names.size()));
   auto kernels = resolve_kernels(names, ResolveOptions{options.mirror});
   if (!kernels) return fail(kernels.error().message);
+  // A kernel whose config cannot run kgrid's harness is not booted: its
+  // verdict is BOOT_FAIL with the reason (kernels/preflight.h).
+  std::vector<std::pair<ResolvedKernel, std::string>> predicted_boot_fail;
+  std::erase_if(*kernels, [&](const ResolvedKernel& k) {
+    auto pre = kernels::preflight(k.image, k.config);
+    if (!pre || pre->boot_fail_reason.empty()) return false;
+    predicted_boot_fail.emplace_back(k, pre->boot_fail_reason);
+    return true;
+  });
 
   bool kvm = !options.no_kvm && kvm_usable();
   std::error_code ec;
@@ -134,9 +165,25 @@ int run_command(const RunOptions& options) {
 
   // 2. The initramfs: one cached base, one small overlay per kernel.
   fs::path guest_dir = options.guest_dir.empty() ? self_dir() : options.guest_dir;
-  plan::Plan plan = default_plan(options.plan);
+  auto tests = load_tests(options.plan);  // --spec files, or the built-in tests
+  if (!tests) return fail(tests.error().message);
+  const plan::Plan& plan = tests->plan;
   InitramfsBuilder builder(guest_dir);
+  for (const SpecFile& f : tests->files) builder.add_file(f.host, f.guest);
   if (auto st = builder.check(); !st) return fail(st.error().message);
+
+  // Per-kernel drivers (--build, --artifacts): one test per artifact.
+  auto drivers = per_kernel_driver_tests(*kernels, options.drivers, options.out, options.plan.test_timeout_s, printer);
+  if (!drivers) return fail(drivers.error().message);
+
+  // What QEMU boots: with --boot auto/pvh, each bzImage's payload is
+  // decompressed once on the host into a cached vmlinux (kernels/vmlinux.h),
+  // several kernels at once.
+  auto boot_mode = kernels::parse_boot_mode(options.boot);
+  if (!boot_mode) return fail(boot_mode.error().message);
+  std::vector<fs::path> images;
+  for (const auto& k : *kernels) images.push_back(k.image);
+  auto boots = kernels::choose_boot_images(images, *boot_mode, options.jobs);
 
   RunResults run;
   run.kgrid_version = "0.1.0";
@@ -155,14 +202,23 @@ int run_command(const RunOptions& options) {
 
     fs::path dir = options.out / "kernels" / k.id;
     fs::create_directories(dir, ec);
-    auto initrd = builder.build_for(k, plan, dir / "initrd.img");
+    const KernelDriverTests& driver_tests = (*drivers)[run.kernels.size() - 1];
+    run.kernels.back().builds = driver_tests.builds;
+    const plan::Plan kernel_plan = plan_with_config(with_driver_tests(plan, driver_tests), k);
+    auto initrd = builder.build_for(k, kernel_plan, dir / "initrd.img", overlay_files(driver_tests));
     if (!initrd) return fail(k.id + ": " + initrd.error().message);
     const ArchSpec* spec = find_arch(k.arch);
     if (!spec) return fail(k.id + ": no QEMU support for architecture " + k.arch);
+    const auto& boot = boots[run.kernels.size() - 1];
+    if (!boot) return fail(k.id + ": " + boot.error().message);
+    if (boot->extracted)
+      printer.print(fmt::format("kgrid: {}: vmlinux decompressed for PVH boot in {:.1f}s (cached)", k.id, boot->extract_s));
+    if (!boot->why.empty()) printer.print(fmt::format("kgrid: {}: booting {}: {}", k.id, boot->mode, boot->why));
+    run.kernels.back().boot_mode = boot->mode;
 
     QemuOptions q;
     q.arch = k.arch;
-    q.kernel = fs::absolute(k.image).string();
+    q.kernel = fs::absolute(boot->path).string();
     q.initrd = fs::absolute(dir / "initrd.img").string();
     q.append = options.append;
     q.nonce = make_nonce();
@@ -173,12 +229,28 @@ int run_command(const RunOptions& options) {
     job.id = k.id;
     job.argv = qemu_argv(q, *spec);
     job.nonce = q.nonce;
-    job.planned_tests = plan.tests.size();
+    job.planned_tests = kernel_plan.tests.size();
     job.console_log = dir / "console.log";
     job.deadlines = options.deadlines;
     if (auto st = results::write_file_atomic(dir / "qemu.cmd", shell_quote(job.argv) + "\n"); !st)
       return fail(st.error().message);
+    // The same, machine-readable, for `kgrid repro OUT/kernels/<id>`.
+    ReproSpec repro{k.id, job.argv, job.nonce, job.planned_tests, job.deadlines};
+    if (auto st = results::write_file_atomic(dir / "qemu.json", format_qemu_json(repro)); !st)
+      return fail(st.error().message);
     jobs.push_back(std::move(job));
+  }
+  for (const auto& [k, reason] : predicted_boot_fail) {  // after the booted ones: job i is run.kernels[i]
+    KernelResult r;
+    r.id = k.id;
+    r.version = k.release;
+    r.arch = k.arch;
+    r.image = k.image.string();
+    r.source = k.source;
+    r.verdict = Verdict::BootFail;
+    r.reason = reason;
+    run.kernels.push_back(r);
+    printer.print(fmt::format("kgrid: {}: not booted: {}", k.id, reason));
   }
   if (auto st = results::write_results_json(options.out, run); !st) return fail(st.error().message);
 
@@ -186,6 +258,7 @@ int run_command(const RunOptions& options) {
   printer.print(fmt::format("kgrid: {} kernel(s), {} at a time, {}", jobs.size(),
                             std::min(options.jobs, jobs.size()), kvm ? "KVM" : "TCG (no usable /dev/kvm)"));
   SweepObserver observer(run, *kernels, options.out, printer);
+  observer.driver_tests = *drivers;
   PoolResult pool = run_pool(jobs, options.jobs, observer);
   printer.finish();
 
@@ -195,6 +268,7 @@ int run_command(const RunOptions& options) {
   auto st = results::write_results_json(options.out, run);
   auto st2 = results::write_summary(options.out, run);
   if (!st || !st2) return fail(!st ? st.error().message : st2.error().message);
+  if (auto reports = results::regenerate_reports(options.out); !reports) printer.print("kgrid: warning: " + reports.error().message);
 
   size_t passed = 0;
   for (const auto& k : run.kernels) passed += k.verdict == Verdict::Pass;

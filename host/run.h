@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "host/build_run.h"
 #include "host/plan_builder.h"
 #include "host/scheduler.h"
 
@@ -19,10 +20,12 @@ struct RunOptions {
   int memory_mb = 512;
   bool no_kvm = false;
   bool quiet_kernel = false;
+  std::string boot = "auto";        // auto, pvh or bzimage (kernels/vmlinux.h)
   std::string mirror;                // Debian mirror override
   std::filesystem::path guest_dir;   // where kgrid-init etc. live; default: next to kgrid
   PlanOptions plan;
   Deadlines deadlines;
+  DriverRunOptions drivers;          // --build, --artifacts: per-kernel drivers
 };
 
 // Returns the process exit code: 0 if every kernel passed, 1 if any did not,

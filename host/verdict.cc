@@ -82,8 +82,13 @@ Judgement judge(const ConsoleMonitor& console, const VmEnd& end, size_t planned_
     j.warnings.push_back(fmt::format("{} damaged protocol record(s) on the console were ignored",
                                      console.corrupt_records()));
 
-  for (const auto& r : console.records())
-    if (r.type == "TEST") j.tests.push_back(test_from_record(r));
+  for (const auto& r : console.records()) {
+    if (r.type != "TEST") continue;
+    j.tests.push_back(test_from_record(r));
+    // A test that passed with something worth a look (e.g. an optional BPF
+    // program the verifier rejected) makes a kernel warning.
+    if (std::string w = r.get("warning"); !w.empty()) j.warnings.push_back(r.get("name") + ": " + w);
+  }
 
   const protocol::Record* begin = console.find_first("BEGIN");
   const protocol::Record* finish = console.find_first("END");

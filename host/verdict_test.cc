@@ -196,3 +196,15 @@ TEST_CASE("combine: worst test wins, skips alone give SKIP") {
   CHECK(combine_tests({pass, fail, skip}) == Verdict::Fail);
   CHECK(combine_tests({}) == Verdict::Fail);
 }
+
+TEST_CASE("a test's warning= field becomes a kernel warning on a PASS") {
+  FakeConsole c;
+  c.record("BEGIN", {});
+  c.record("TEST", {{"name", "scap_modern"}, {"verdict", "PASS"},
+                    {"warning", "a BPF program failed to load but the test passed: libbpf: prog 'x': ..."}});
+  c.record("END", {{"tests", "1"}, {"status", "ok"}});
+  auto j = judge_text(c.str());
+  CHECK(j.verdict == Verdict::Pass);
+  REQUIRE(j.warnings.size() == 1);
+  CHECK(j.warnings[0] == "scap_modern: a BPF program failed to load but the test passed: libbpf: prog 'x': ...");
+}

@@ -1,0 +1,53 @@
+// Runs the compile grid: every cell (kernel x driver x compiler) in
+// parallel, each in its own work dir with its own log, bounded by a timeout,
+// with successful builds cached by the hash of everything that went in.
+//
+//   OUT/build/<kernel-id>/<driver>-<compiler>/      the work dir (sources, objects)
+//   OUT/build/<kernel-id>/<driver>-<compiler>.log   every line the build printed
+//   OUT/build/<kernel-id>/<driver>-<compiler>.ko|.o the artifact, when BUILT
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "host/build_steps.h"
+#include "host/build_types.h"
+
+namespace kgrid::host {
+
+struct BuildCell {
+  std::string kernel_id;
+  std::string release;
+  std::string driver;
+  Compiler compiler;
+  std::optional<HeaderTree> tree;  // nullopt: SKIP with skip_reason
+  std::string skip_reason;
+  std::filesystem::path sources;   // empty: the embedded sources; else DIR with DIR/<driver>/*
+};
+
+struct BuildGridOptions {
+  std::filesystem::path out;     // OUT; cells go to OUT/build/<kernel-id>/
+  size_t jobs = 1;
+  std::filesystem::path cache;   // empty: no build cache
+  double timeout_s = 600;        // per cell
+  // Called (from the calling thread) as each cell finishes.
+  std::function<void(const BuildOutcome&, size_t done, size_t total)> on_done;
+};
+
+std::vector<BuildOutcome> run_build_grid(const std::vector<BuildCell>& cells, const BuildGridOptions& options);
+
+// One command with stdout and stderr appended to `log_fd`, in its own
+// process group (killed whole on timeout), with LC_ALL=C so that compiler
+// messages are the ones first_error_line() knows. Returns the exit code, or
+// an error for a command that could not start or ran out of time.
+Result<int> run_logged(const std::vector<std::string>& argv, const std::filesystem::path& cwd, int log_fd,
+                       double timeout_s);
+
+// Fills in `resource_include` of a clang (by asking it); gcc is unchanged.
+Status probe_compiler(Compiler& compiler);
+
+}  // namespace kgrid::host
