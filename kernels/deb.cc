@@ -10,39 +10,16 @@
 #include <set>
 
 #include "kernels/cache.h"
+#include "kernels/libarchive_util.h"
 
 namespace kgrid::kernels {
 namespace {
 
-// A wanted file larger than this is refused (a vmlinuz is ~10-20 MB).
-constexpr int64_t kMaxFileSize = int64_t{1} << 30;
-
-struct ArchiveFree {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
-
-std::string arch_error(archive* a) {
-  const char* s = archive_error_string(a);
-  return s ? s : "unknown libarchive error";
-}
-
-// The inner archive reads through this from the current outer member.
-struct OuterSource {
-  archive* outer;
-  char buf[1 << 16];
-};
-
-la_ssize_t read_outer(archive* inner, void* user, const void** out) {
-  auto* src = static_cast<OuterSource*>(user);
-  la_ssize_t n = archive_read_data(src->outer, src->buf, sizeof src->buf);
-  if (n < 0) {
-    archive_set_error(inner, EIO, "reading the outer ar member: %s", arch_error(src->outer).c_str());
-    return -1;
-  }
-  *out = src->buf;
-  return n;
-}
+using la::ArchivePtr;
+using la::kMaxFileSize;
+using la::OuterSource;
+using la::read_outer;
+constexpr auto arch_error = la::error_text;
 
 // Writes the current entry's data to `dest` via a temporary file.
 Status write_entry(archive* a, const std::filesystem::path& dest, const std::string& what) {

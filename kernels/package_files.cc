@@ -13,39 +13,18 @@
 #include <set>
 
 #include "kernels/cache.h"
+#include "kernels/libarchive_util.h"
 #include "kernels/deb.h"
 
 namespace kgrid::kernels {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int64_t kMaxFileSize = int64_t{1} << 30;
-
-struct ArchiveFree {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
-
-std::string arch_error(archive* a) {
-  const char* s = archive_error_string(a);
-  return s ? s : "unknown libarchive error";
-}
-
-struct OuterSource {
-  archive* outer;
-  char buf[1 << 16];
-};
-
-la_ssize_t read_outer(archive* inner, void* user, const void** out) {
-  auto* src = static_cast<OuterSource*>(user);
-  la_ssize_t n = archive_read_data(src->outer, src->buf, sizeof src->buf);
-  if (n < 0) {
-    archive_set_error(inner, EIO, "reading the outer member: %s", arch_error(src->outer).c_str());
-    return -1;
-  }
-  *out = src->buf;
-  return n;
-}
+using la::ArchivePtr;
+using la::kMaxFileSize;
+using la::OuterSource;
+using la::read_outer;
+constexpr auto arch_error = la::error_text;
 
 // Called for each safe entry with its normalised path; returns false to stop.
 using Visitor = std::function<Result<bool>(archive*, archive_entry*, const std::string& path)>;

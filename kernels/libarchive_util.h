@@ -1,0 +1,32 @@
+// Small shared pieces for reading archives with libarchive: an owning
+// handle, its error text, and reading an inner archive (a .deb's data.tar.*)
+// straight from the current member of an outer one (the .deb's ar).
+#pragma once
+
+#include <archive.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace kgrid::kernels::la {
+
+// A wanted file larger than this is refused (a vmlinuz is ~10-20 MB).
+inline constexpr int64_t kMaxFileSize = int64_t{1} << 30;
+
+struct ArchiveFree {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
+
+std::string error_text(archive* a);
+
+// The inner archive reads through read_outer() from the outer's current member.
+struct OuterSource {
+  archive* outer;
+  char buf[1 << 16];
+};
+
+la_ssize_t read_outer(archive* inner, void* user, const void** out);
+
+}  // namespace kgrid::kernels::la
