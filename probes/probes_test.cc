@@ -275,6 +275,33 @@ TEST_CASE("kgrid-gen prints its ground truth") {
   CHECK(run({kBin + "/kgrid-gen", "--bogus", "1"}).status == 2);
 }
 
+TEST_CASE("kgrid-gen --bench times rounds of N getppid calls and prints no ground truth") {
+  Run r = run({kBin + "/kgrid-gen", "--bench", "2000"});
+  REQUIRE(r.status == 0);
+  std::string head = "kgrid-gen: pid=" + std::to_string(r.pid) + "\n" +
+                     "kgrid-gen: bench syscall=getppid nr=" + std::to_string(SYS_getppid) + " ops=2000 ns=";
+  CHECK(r.out.compare(0, head.size(), head) == 0);
+  CHECK(r.out.find(" ns_per_op=") != std::string::npos);
+  CHECK(r.out.find("kgrid-gen: syscall ") == std::string::npos);
+  const std::string done = "kgrid-gen: done\n";
+  REQUIRE(r.out.size() > done.size());
+  CHECK(r.out.substr(r.out.size() - done.size()) == done);
+
+
+  Run rounds = run({kBin + "/kgrid-gen", "--bench", "100", "--rounds", "3"});
+  REQUIRE(rounds.status == 0);
+  size_t lines = 0;
+  for (size_t at = 0; (at = rounds.out.find("kgrid-gen: bench ", at)) != std::string::npos; ++at) ++lines;
+  CHECK(lines == 3);
+
+  CHECK(run({kBin + "/kgrid-gen", "--bench"}).status == 2);
+  CHECK(run({kBin + "/kgrid-gen", "--bench", "0"}).status == 2);
+  CHECK(run({kBin + "/kgrid-gen", "--bench", "10", "--getppid", "1"}).status == 2);
+  CHECK(run({kBin + "/kgrid-gen", "--bench", "10", "--rounds", "0"}).status == 2);
+  CHECK(run({kBin + "/kgrid-gen", "--bench", "10", "--rounds", "101"}).status == 2);
+  CHECK(run({kBin + "/kgrid-gen", "--bench", "10", "--rounds"}).status == 2);
+}
+
 TEST_CASE("guest binaries are static") {
   for (const char* name : {"kgrid-probe", "kgrid-gen"}) {
     CAPTURE(name);

@@ -11,6 +11,14 @@
  * exit) makes any of the three. A call that fails is reported and the exit
  * status is 1: seccomp, for one, can refuse a syscall before the tracepoint
  * that a probe watches, and then the truth printed here would be a lie.
+ *
+ * --bench N [--rounds R] is the cost microbenchmark (docs/test-specs.md,
+ * "[cost]"): N/10 untimed warm-up getppid calls, then R rounds of N timed
+ * ones (CLOCK_MONOTONIC around each round's loop), and no ground truth:
+ *
+ *   kgrid-gen: pid=<pid>
+ *   kgrid-gen: bench syscall=getppid nr=<nr> ops=<N> ns=<loop ns> ns_per_op=<ns/N>   (R lines)
+ *   kgrid-gen: done
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 struct gen_call {
@@ -38,7 +47,10 @@ enum { NCALLS = sizeof(calls) / sizeof(calls[0]) };
 static int usage(FILE *f)
 {
 	fprintf(f, "usage: kgrid-gen [--getppid N] [--getpgid N] [--sched-yield N]\n"
-		   "Makes each syscall N times (defaults 5000, 3000, 2000) and prints the counts.\n");
+		   "       kgrid-gen --bench N [--rounds R]\n"
+		   "Makes each syscall N times (defaults 5000, 3000, 2000) and prints the counts.\n"
+		   "--bench: after N/10 untimed getppid calls, times R rounds (default 1) of N\n"
+		   "calls and prints each round's ns per call.\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -56,8 +68,58 @@ static int parse_count(const char *s, unsigned long *out)
 	return 0;
 }
 
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The cost microbenchmark: the same cheap syscall in a tight loop. The
+ * lines are printed (and flushed) only after the last round, so that no
+ * write to a pipe lands inside a timed loop. */
+static int bench(unsigned long ops, unsigned long rounds)
+{
+	unsigned long warmup = ops / 10;
+	long long ns[100];
+
+	printf("kgrid-gen: pid=%ld\n", (long)getpid());
+	fflush(stdout);
+	for (unsigned long j = 0; j < warmup; j++)
+		if (syscall(SYS_getppid) < 0)
+			goto failed;
+	for (unsigned long r = 0; r < rounds; r++) {
+		long long start = now_ns();
+
+		for (unsigned long j = 0; j < ops; j++)
+			if (syscall(SYS_getppid) < 0)
+				goto failed;
+		ns[r] = now_ns() - start;
+	}
+	for (unsigned long r = 0; r < rounds; r++)
+		printf("kgrid-gen: bench syscall=getppid nr=%ld ops=%lu ns=%lld ns_per_op=%.2f\n",
+		       (long)SYS_getppid, ops, ns[r], (double)ns[r] / (double)ops);
+	printf("kgrid-gen: done\n");
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+failed:
+	fprintf(stderr, "kgrid-gen: error getppid: %s\n", strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "--bench")) {
+		unsigned long ops, rounds = 1;
+
+		if (!(argc == 3 || (argc == 5 && !strcmp(argv[3], "--rounds"))) ||
+		    parse_count(argv[2], &ops) != 0 || ops == 0 ||
+		    (argc == 5 && (parse_count(argv[4], &rounds) != 0 || rounds == 0 || rounds > 100))) {
+			fprintf(stderr, "kgrid-gen: error usage: --bench N [--rounds R]: N > 0, R 1-100\n");
+			return usage(stderr);
+		}
+		return bench(ops, rounds);
+	}
 	for (int i = 1; i < argc; i++) {
 		struct gen_call *c = NULL;
 
