@@ -104,6 +104,9 @@ std::string format_plan(const Plan& plan) {
     if (t.stop_after_s != 0) out += "stop_after_s " + std::to_string(t.stop_after_s) + "\n";
     for (const auto& o : t.outputs)
       out += "expect " + std::string(o.present ? "" : "no_") + o.stream + " " + o.regex + "\n";
+    if (!t.cost) out += "cost off\n";
+    else if (t.cost_ops != kDefaultCostOps || t.cost_rounds != kDefaultCostRounds)
+      out += "cost " + std::to_string(t.cost_ops) + " " + std::to_string(t.cost_rounds) + "\n";
     out += "end\n";
   }
   return out;
@@ -200,6 +203,20 @@ Result<Plan> parse_plan(std::string_view text) {
       auto v = to_int(rest);
       if (!v || *v < 0) return fail("stop_after_s needs a whole number of seconds");
       current->stop_after_s = *v;
+    } else if (key == "cost") {
+      auto words = split_words(rest);
+      if (words.size() == 1 && words[0] == "off") {
+        current->cost = false;
+        continue;
+      }
+      auto ops = words.size() == 2 ? to_int(words[0]) : std::nullopt;
+      auto rounds = words.size() == 2 ? to_int(words[1]) : std::nullopt;
+      if (!ops || !rounds || *ops < 1 || *ops > kMaxCostOps || *rounds < 1 || *rounds > kMaxCostRounds)
+        return fail("cost is 'off' or '<ops 1-" + std::to_string(kMaxCostOps) + "> <rounds 1-" +
+                    std::to_string(kMaxCostRounds) + ">'");
+      current->cost = true;
+      current->cost_ops = *ops;
+      current->cost_rounds = *rounds;
     } else if (key == "expect") {
       size_t sp2 = rest.find(' ');
       std::string_view what = rest.substr(0, sp2);

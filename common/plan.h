@@ -15,6 +15,16 @@
 
 namespace kgrid::plan {
 
+// The driver's cost (docs/test-specs.md, "[cost]"): rounds of `kgrid-gen
+// --bench <ops>` before the probe starts, while it is attached and after it
+// exited. The defaults keep it near 1 s per test under TCG; the ops cap keeps
+// a round well inside the reference drivers' ring buffers (262144 records),
+// so the benchmark cannot make them drop.
+inline constexpr int kDefaultCostOps = 10000;
+inline constexpr int kDefaultCostRounds = 5;
+inline constexpr int kMaxCostOps = 100000;
+inline constexpr int kMaxCostRounds = 15;
+
 struct MetricExpectation {
   std::string metric;
   std::string op;  // == != >= <= > <
@@ -55,6 +65,11 @@ struct Test {
   int stop_after_s = 0;                // seconds after ready: generator: not before;
                                        // exit: signal it if still running (0: never)
   std::vector<OutputExpectation> outputs;
+  // Measure the driver's cost when the test can have it (a `ready` line and
+  // stop_when generator): "cost off" turns it off, "cost <ops> <rounds>" sizes it.
+  bool cost = true;
+  int cost_ops = kDefaultCostOps;
+  int cost_rounds = kDefaultCostRounds;
 };
 
 struct Plan {

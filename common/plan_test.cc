@@ -62,6 +62,9 @@ TEST_CASE("a v1 plan without the additive directives reads with their defaults")
   CHECK(t.stop_after_s == 0);
   CHECK_FALSE(t.pty);
   CHECK(t.outputs.empty());
+  CHECK(t.cost);
+  CHECK(t.cost_ops == kDefaultCostOps);
+  CHECK(t.cost_rounds == kDefaultCostRounds);
   // and it is written back without them
   CHECK(format_plan(*r) == "kgrid-plan 1\ntest a\ndriver \nprobe /x --y\ntimeout_s 60\nexpect exit 0\nend\n");
 }
@@ -122,6 +125,32 @@ TEST_CASE("bad additive directives are rejected") {
   CHECK(bad("max_kernel six"));
   CHECK(bad("skip"));
   CHECK_FALSE(bad("require config CONFIG_X=m"));
+}
+
+TEST_CASE("cost: off, sized, or the default (not written)") {
+  auto one = [](const std::string& line) {
+    auto r = parse_plan("kgrid-plan 1\ntest a\nprobe /x\n" + line + "\nend\n");
+    REQUIRE(r.ok());
+    return r->tests[0];
+  };
+  CHECK_FALSE(one("cost off").cost);
+  Test sized = one("cost 5000 5");
+  CHECK(sized.cost);
+  CHECK(sized.cost_ops == 5000);
+  CHECK(sized.cost_rounds == 5);
+
+  Plan p;
+  p.tests.push_back(sized);
+  CHECK(format_plan(p).find("cost 5000 5\n") != std::string::npos);
+  p.tests[0].cost = false;
+  CHECK(format_plan(p).find("cost off\n") != std::string::npos);
+  p.tests[0] = one("");
+  CHECK(format_plan(p).find("cost") == std::string::npos);
+
+  for (const char* line : {"cost", "cost on", "cost 0 3", "cost 100001 3", "cost 100 0", "cost 100 16", "cost 1 2 3"}) {
+    CAPTURE(line);
+    CHECK_FALSE(parse_plan(std::string("kgrid-plan 1\ntest a\nprobe /x\n") + line + "\nend\n").ok());
+  }
 }
 
 TEST_CASE("max_kernel compares only the parts it names") {
