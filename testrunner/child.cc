@@ -238,11 +238,14 @@ int64_t Child::finish_deadline_ms() const {
 void pump(const std::vector<Child*>& children, int64_t deadline_ms) {
   std::vector<pollfd> fds;
   int64_t deadline = deadline_ms;
+  const int64_t start = guest::monotonic_ms();
   for (const Child* c : children) {
     c->add_pollfds(fds);
-    deadline = std::min(deadline, c->finish_deadline_ms());
+    // A child that already finished has nothing left to wait for; its
+    // (past) finish deadline would turn this wait into a busy loop.
+    if (!c->finished(start)) deadline = std::min(deadline, c->finish_deadline_ms());
   }
-  int64_t wait = std::max<int64_t>(0, deadline - guest::monotonic_ms());
+  int64_t wait = std::max<int64_t>(0, deadline - start);
   timespec ts{static_cast<time_t>(wait / 1000), static_cast<long>(wait % 1000) * 1000000};
   ::ppoll(fds.data(), fds.size(), &ts, &wait_mask());
   int64_t now = guest::monotonic_ms();

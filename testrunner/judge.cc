@@ -1,5 +1,6 @@
 #include "testrunner/judge.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -85,9 +86,15 @@ std::map<std::string, double> collect_metrics(const Outcome& o, const ProbeRepor
   if (o.load_ms >= 0) m["load_ms"] = static_cast<double>(o.load_ms);
   if (o.gen_ms >= 0) m["gen_ms"] = static_cast<double>(o.gen_ms);
   if (o.capture_ms >= 0) m["capture_ms"] = static_cast<double>(o.capture_ms);
+  for (const auto& [name, value] : cost_metrics(o.cost)) m[name] = value;
+  // Events over the time a generator ran while the probe was attached (the
+  // test's generator and the attached benchmark rounds); without any, over
+  // the capture window.
+  int64_t attached_gen_ms = std::max<int64_t>(o.gen_ms, 0) + o.cost.attached_ms;
+  int64_t window_ms = attached_gen_ms > 0 ? attached_gen_ms : o.capture_ms;
   auto events = report.stats.find("events");
-  if (events != report.stats.end() && o.capture_ms > 0)
-    m["events_per_s"] = std::round(events->second * 1000.0 / static_cast<double>(o.capture_ms));
+  if (events != report.stats.end() && window_ms > 0)
+    m["events_per_s"] = std::round(events->second * 1000.0 / static_cast<double>(window_ms));
   return m;
 }
 
@@ -172,6 +179,8 @@ Judgement judge(const plan::Test& test, const Outcome& o, const ConsumerFormat& 
   j.verdict = "PASS";
   if (auto libbpf = explain_libbpf_failure(o.probe.err, o.probe.out))
     j.warnings.push_back("a BPF program failed to load but the test passed: " + *libbpf);
+  if (o.cost.tried && !o.cost.error.empty())
+    j.warnings.push_back("the driver's cost was not measured: " + o.cost.error);
   return j;
 }
 

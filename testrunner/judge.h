@@ -26,7 +26,10 @@ Judgement judge(const plan::Test& test, const Outcome& outcome, const ConsumerFo
 // The pieces, exposed for tests.
 
 // events, drops, lost (whatever the consumer reports) plus load_ms,
-// duration_ms, gen_ms, capture_ms and events_per_s (over the capture window).
+// duration_ms, gen_ms, capture_ms, the cost.* metrics (cost.h) and
+// events_per_s: events over the time generators ran while the probe was
+// attached (the generator and the attached benchmark rounds), else over the
+// capture window.
 std::map<std::string, double> collect_metrics(const Outcome& outcome, const ProbeReport& report);
 
 // nullopt if the probe's counts match the truth exactly, else why not.

@@ -59,7 +59,44 @@ TEST_CASE("exact counts for the generator's pid pass") {
   CHECK(j.metrics.at("events") == 5012);
   CHECK(j.metrics.at("load_ms") == 800);
   CHECK(j.metrics.at("gen_ms") == 1500);
-  CHECK(j.metrics.at("events_per_s") == 2506);
+  CHECK(j.metrics.at("events_per_s") == 3341);  // over the generator's 1.5 s
+  CHECK(j.metrics.count("cost.overhead_pct") == 0);
+  CHECK(j.warnings.empty());
+}
+
+TEST_CASE("events/s: over every generator run while attached, else over the capture window") {
+  Outcome o = completed(kGoodProbe);
+  o.cost.tried = true;
+  o.cost.base_ns = {400, 500, 600};
+  o.cost.probe_ns = {900, 500};
+  o.cost.attached_ms = 1000;
+  o.cost.ms = 1800;
+  Judgement j = run(truth_test(), o);
+  CHECK(j.verdict == "PASS");
+  CHECK(j.metrics.at("events_per_s") == 2005);  // 5012 / (1.5 + 1.0) s
+  CHECK(j.metrics.at("cost.base_ns_per_op") == 500);
+  CHECK(j.metrics.at("cost.probe_ns_per_op") == 700);
+  CHECK(j.metrics.at("cost.overhead_pct") == doctest::Approx(40));
+  CHECK(j.metrics.at("cost.ms") == 1800);
+
+  o = completed(kGoodProbe);
+  o.gen.started = false;
+  o.gen_ms = -1;
+  plan::Test t = truth_test();
+  t.expect_truth = false;
+  CHECK(run(t, o).metrics.at("events_per_s") == 2506);  // over the 2 s capture
+}
+
+TEST_CASE("a cost that could not be measured is a warning on a PASS") {
+  Outcome o = completed(kGoodProbe);
+  o.cost.tried = true;
+  o.cost.error = "baseline benchmark exited with exit status 1: kgrid-gen: error getppid: Operation not permitted";
+  Judgement j = run(truth_test(), o);
+  CHECK(j.verdict == "PASS");
+  REQUIRE(j.warnings.size() == 1);
+  CHECK(j.warnings[0] == "the driver's cost was not measured: " + o.cost.error);
+  CHECK(j.metrics.count("cost.overhead_pct") == 0);
+  CHECK(j.metrics.at("cost.ms") == 0);
 }
 
 TEST_CASE("no events from the generator's pid fail with numbers") {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "testrunner/child.h"
+#include "testrunner/cost.h"
 
 namespace kgrid::testrunner {
 
@@ -31,14 +32,15 @@ struct Outcome {
   Ending ending = Ending::Completed;
   std::string waiting_for;  // for TimedOut: "waiting for 'kgrid-probe: ready'", ...
   ProgramRun probe, gen;
-  int64_t duration_ms = 0;  // spawn of the probe to the end of the test
-  int64_t load_ms = -1;     // spawn of the probe to its ready line
+  int64_t duration_ms = 0;  // the whole test: cost rounds, the probe, the generator
+  int64_t load_ms = -1;     // spawn of the probe to its ready line (load, verifier, attach)
   int64_t gen_ms = -1;      // generator run time
   int64_t capture_ms = -1;  // ready line to the stop signal (or the probe's own exit)
   int timeout_s = 0;
   int sigint_grace_s = 10;
   std::string stop_signal = "SIGINT";
   bool stop_sent = false;   // the probe was sent stop_signal (else it exited by itself)
+  CostRuns cost;            // the driver's cost (cost.h)
 };
 
 }  // namespace kgrid::testrunner

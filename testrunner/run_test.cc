@@ -42,26 +42,35 @@ void kill_all(const std::vector<Child*>& children) {
 
 class TestRun {
  public:
-  TestRun(const plan::Test& test, const Progress& say, int grace_s)
-      : test_(test), say_(say), start_(now()), deadline_(start_ + int64_t{test.timeout_s} * 1000) {
+  TestRun(const plan::Test& test, const Progress& say, const RunConfig& config)
+      : test_(test), say_(say), config_(config), start_(now()),
+        deadline_(start_ + int64_t{test.timeout_s} * 1000) {
     outcome_.timeout_s = test.timeout_s;
-    outcome_.sigint_grace_s = grace_s;
+    outcome_.sigint_grace_s = config.sigint_grace_s;
     outcome_.stop_signal = test.stop_signal;
+    outcome_.cost.tried = !config.bench.empty() && cost_applies(test);
   }
 
   Outcome run() {
+    const bool cost = outcome_.cost.tried;
+    const int before = base_rounds_before(test_.cost_rounds);
+    if (cost && !bench(before, false)) return finish();
     auto probe = Child::spawn(test_.probe, SpawnOptions{test_.pty});
     if (!probe) {
       outcome_.ending = Ending::ProbeSpawnFailed;
       outcome_.probe.spawn_error = probe.error().message;
       return finish();
     }
+    probe_started_ = now();
     outcome_.probe.started = true;
     probe_ = &*probe;
     probe_->out().watch_line(test_.ready);
-    if (wait_ready() && run_generator() && stop_probe()) outcome_.ending = Ending::Completed;
+    if (wait_ready() && run_generator() && (!cost || bench(test_.cost_rounds, true)) && stop_probe())
+      outcome_.ending = Ending::Completed;
     capture(*probe_, outcome_.probe);
     if (gen_) capture(*gen_, outcome_.gen);
+    if (cost && outcome_.ending == Ending::Completed && bench(test_.cost_rounds - before, false))
+      report_cost();
     return finish();
   }
 
@@ -72,17 +81,63 @@ class TestRun {
   }
 
   std::vector<Child*> children() const {
-    std::vector<Child*> all{probe_};
-    if (gen_) all.push_back(gen_);
+    std::vector<Child*> all;
+    for (Child* c : {probe_, gen_, bench_})
+      if (c) all.push_back(c);
     return all;
+  }
+
+  // One run of the benchmark with `n` rounds, baseline or attached (the
+  // probe consuming). False only if the test timed out. A run that fails
+  // ends the measurement with cost.error, not the test; an attached run
+  // during which the probe exited is dropped (stop_probe() reports the exit).
+  bool bench(int n, bool attached) {
+    CostRuns& cost = outcome_.cost;
+    if (n <= 0 || !cost.error.empty() || (attached && probe_->reaped())) return true;
+    std::vector<std::string> argv = config_.bench;
+    argv.insert(argv.end(), {"--bench", std::to_string(test_.cost_ops), "--rounds", std::to_string(n)});
+    const char* what = attached ? "attached" : "baseline";
+    int64_t run_start = now();
+    auto child = Child::spawn(argv);
+    if (!child) {
+      cost.error = "benchmark not started: " + child.error().message;
+      return true;
+    }
+    bench_ = &*child;
+    while (!bench_->finished(now())) {
+      if (timed_out(std::string("measuring the driver's cost (") + what + " rounds)")) return false;
+      pump(children(), deadline_);
+    }
+    bench_ = nullptr;
+    int64_t ms = child->reaped_at_ms() - run_start;
+    cost.ms += ms;
+    const ExitStatus& st = child->status();
+    auto rounds = parse_bench(child->out().text());
+    if (st.signal != 0 || st.code != 0) {
+      auto err = last_nonempty_lines(child->err().text(), 1);
+      cost.error = std::string(what) + " benchmark exited with " + st.describe() +
+                   (err.empty() ? "" : ": " + clip(err[0], 200));
+    } else if (!rounds) {
+      cost.error = rounds.error().message;
+    } else if (!attached || !probe_->reaped()) {
+      for (const BenchRound& r : *rounds) (attached ? cost.probe_ns : cost.base_ns).push_back(r.ns_per_op());
+      if (attached) cost.attached_ms += ms;
+    }
+    return true;
+  }
+
+  void report_cost() {
+    std::string text = describe_cost(cost_metrics(outcome_.cost));
+    if (!outcome_.cost.error.empty()) text = "cost not measured: " + outcome_.cost.error;
+    if (!text.empty()) say_("cost: " + text + " (" + std::to_string(outcome_.cost.ms) + " ms)");
   }
 
   bool timed_out(const std::string& where) {
     if (now() < deadline_) return false;
     outcome_.ending = Ending::TimedOut;
     outcome_.waiting_for = where;
-    say_("timeout (" + std::to_string(test_.timeout_s) + "s) " + where + "; killing the probe" +
-         (gen_ ? " and the generator" : ""));
+    say_("timeout (" + std::to_string(test_.timeout_s) + "s) " + where + "; killing " +
+         (probe_ ? "the probe" : "the benchmark") + (gen_ ? " and the generator" : ""));
     kill_all(children());
     return true;
   }
@@ -98,7 +153,7 @@ class TestRun {
       pump({probe_}, deadline_);
     }
     ready_at_ = now();
-    outcome_.load_ms = ready_at_ - start_;
+    outcome_.load_ms = ready_at_ - probe_started_;
     say_("probe ready after " + std::to_string(outcome_.load_ms) + " ms");
     return true;
   }
@@ -183,17 +238,19 @@ class TestRun {
 
   const plan::Test& test_;
   const Progress& say_;
-  int64_t start_, deadline_, ready_at_ = 0;
+  const RunConfig& config_;
+  int64_t start_, deadline_, probe_started_ = 0, ready_at_ = 0;
   Outcome outcome_;
   Child* probe_ = nullptr;
   std::optional<Child> gen_storage_;
   Child* gen_ = nullptr;
+  Child* bench_ = nullptr;  // the benchmark round running now
 };
 
 }  // namespace
 
-Outcome run_test(const plan::Test& test, const Progress& say, int sigint_grace_s) {
-  return TestRun(test, say, sigint_grace_s).run();
+Outcome run_test(const plan::Test& test, const Progress& say, const RunConfig& config) {
+  return TestRun(test, say, config).run();
 }
 
 }  // namespace kgrid::testrunner

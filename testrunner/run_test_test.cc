@@ -4,6 +4,12 @@
 
 #include <doctest/doctest.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 using namespace kgrid;
 using namespace kgrid::testrunner;
@@ -26,8 +32,9 @@ const char* kGoodProbe =
     "trap 'echo kgrid-probe: stat events=1; echo kgrid-probe: done; exit 0' INT; "
     "echo loading >&2; echo 'kgrid-probe: ready'; while :; do sleep 0.05; done";
 
+// Without a benchmark program: these tests are about the probe and the generator.
 Outcome run(const plan::Test& t, int grace_s = 10) {
-  return run_test(t, [](std::string_view) {}, grace_s);
+  return run_test(t, [](std::string_view) {}, RunConfig{grace_s, {}});
 }
 
 double cpu_ms() {
@@ -168,4 +175,98 @@ TEST_CASE("stdout on a pseudo-terminal: stdio line-buffers it, raw (no \\r), std
   CHECK(o.probe.out == "stdout-is-a-tty\nkgrid-probe: ready\nkgrid-probe: done\n");
   t.pty = false;
   CHECK(run(t).probe.out == "kgrid-probe: ready\nkgrid-probe: done\n");
+}
+
+namespace {
+
+// A probe that marks itself attached with a file, and a benchmark that is
+// twice as slow while the mark exists: the cost is +100% by construction.
+struct CostFixture {
+  std::string dir;
+  CostFixture() {
+    char tmpl[] = "/tmp/kgrid-cost-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+  }
+  ~CostFixture() { std::filesystem::remove_all(dir); }
+
+  plan::Test test(int rounds = 3) const {
+    plan::Test t = make("trap 'rm -f " + dir + "/attached; echo kgrid-probe: done; exit 0' INT; touch " + dir +
+                            "/attached; echo 'kgrid-probe: ready'; while :; do sleep 0.05; done",
+                        "echo kgrid-gen: pid=$$; echo kgrid-gen: done");
+    t.cost_ops = 1000;
+    t.cost_rounds = rounds;
+    return t;
+  }
+  // Called as `bench --bench <ops> --rounds <n>`; logs each run's rounds.
+  RunConfig config(const std::string& extra = "") const {
+    std::string script = extra + "echo kgrid-gen: pid=$$; if [ -e " + dir +
+                         "/attached ]; then ns=$(($2 * 1000)); else ns=$(($2 * 500)); fi; echo $4 >> " + dir +
+                         "/runs; i=0; while [ $i -lt $4 ]; do i=$((i + 1)); "
+                         "echo \"kgrid-gen: bench syscall=getppid nr=39 ops=$2 ns=$ns\"; done; echo kgrid-gen: done";
+    return RunConfig{10, {"/bin/sh", "-c", script, "bench"}};
+  }
+};
+
+Outcome run_with(const plan::Test& t, const RunConfig& c) { return run_test(t, [](std::string_view) {}, c); }
+
+}  // namespace
+
+TEST_CASE("cost: baseline rounds bracket the attached ones; the probe's load time excludes them") {
+  CostFixture f;
+  Outcome o = run_with(f.test(3), f.config());
+  CHECK(o.ending == Ending::Completed);
+  CHECK(o.cost.tried);
+  CHECK(o.cost.error == "");
+  CHECK(o.cost.base_ns == std::vector<double>{500, 500, 500});  // 2 before, 1 after
+  CHECK(o.cost.probe_ns == std::vector<double>{1000, 1000, 1000});
+  std::ifstream runs(f.dir + "/runs");
+  std::string log((std::istreambuf_iterator<char>(runs)), std::istreambuf_iterator<char>());
+  CHECK(log == "2\n3\n1\n");  // one process per phase: before, attached, after
+  CHECK(o.cost.attached_ms <= o.cost.ms);
+  CHECK(o.cost.ms <= o.duration_ms);
+  CHECK(o.load_ms >= 0);
+  CHECK(o.load_ms < 1000);
+  auto m = cost_metrics(o.cost);
+  CHECK(m["cost.overhead_pct"] == 100);
+}
+
+TEST_CASE("cost: a failing benchmark is an error in the outcome, not a failed test") {
+  CostFixture f;
+  Outcome o = run_with(f.test(), f.config("echo nope >&2; exit 3; "));
+  CHECK(o.ending == Ending::Completed);
+  CHECK(o.cost.tried);
+  CHECK(o.cost.error == "baseline benchmark exited with exit status 3: nope");
+  CHECK(o.cost.base_ns.empty());
+  CHECK(o.cost.probe_ns.empty());
+
+  RunConfig missing{10, {"/nonexistent/kgrid-gen"}};
+  o = run_with(f.test(), missing);
+  CHECK(o.ending == Ending::Completed);
+  CHECK(o.cost.error == "benchmark not started: cannot run /nonexistent/kgrid-gen: No such file or directory");
+}
+
+TEST_CASE("cost: off in the plan, or not applicable, runs no benchmark") {
+  CostFixture f;
+  plan::Test t = f.test();
+  t.cost = false;
+  CHECK_FALSE(run_with(t, f.config()).cost.tried);
+  t = f.test();
+  t.stop_when = "exit";
+  t.stop_after_s = 1;
+  CHECK_FALSE(run_with(t, f.config()).cost.tried);
+  t = f.test();
+  t.ready = "";
+  CHECK_FALSE(cost_applies(t));
+}
+
+TEST_CASE("cost: a benchmark that hangs times the test out, killing it") {
+  CostFixture f;
+  plan::Test t = f.test();
+  t.timeout_s = 1;
+  Outcome o = run_with(t, f.config("sleep 30; "));
+  CHECK(o.ending == Ending::TimedOut);
+  CHECK(o.waiting_for == "measuring the driver's cost (baseline rounds)");
+  CHECK(o.duration_ms < 4000);
+  CHECK_FALSE(o.probe.started);
 }
