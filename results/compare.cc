@@ -1,5 +1,7 @@
 #include "results/compare.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "results/grid_view.h"
@@ -47,11 +49,34 @@ std::optional<double> pct(double base, double now) {
   return (now - base) * 100.0 / base;
 }
 
+std::optional<double> metric(const TestResult& t, const char* name) {
+  auto it = t.metrics.find(name);
+  if (it == t.metrics.end()) return std::nullopt;
+  return it->second;
+}
+
+// Overhead in % points: growing by more than max(points, rel % of the base) is slower.
+bool overhead_grew(double base, double now, const CompareOptions& o) {
+  return now - base > std::max(o.overhead_points, std::fabs(base) * o.overhead_rel_pct / 100);
+}
+
+// The driver got slower: its cost, its throughput, its load time.
+void compare_speed(Comparison& c, const std::string& kernel, const std::string& item, const TestResult& base,
+                   const TestResult& now, const CompareOptions& o) {
+  if (auto b = overhead_pct(base), n = overhead_pct(now); b && n && overhead_grew(*b, *n, o))
+    c.slower.push_back({kernel, item, "cost.overhead_pct", *b, *n, pct(*b, *n)});
+  if (auto b = events_per_s(base), n = events_per_s(now); b && n && *b > 0) {
+    if (*n < *b * (1 - o.events_drop_pct / 100)) c.slower.push_back({kernel, item, "events_per_s", *b, *n, pct(*b, *n)});
+  }
+  if (auto b = metric(base, "load_ms"), n = metric(now, "load_ms"); b && n && *b > 0) {
+    if (*n > *b * (1 + o.load_increase_pct / 100) && *n - *b >= o.load_min_increase_s * 1000)
+      c.slower.push_back({kernel, item, "load_ms", *b, *n, pct(*b, *n)});
+  }
+}
+
 void compare_metrics(Comparison& c, const std::string& kernel, const std::string& item, const TestResult& base,
                      const TestResult& now, const CompareOptions& o) {
-  if (auto b = events_per_s(base), n = events_per_s(now); b && n && *b > 0) {
-    if (*n < *b * (1 - o.events_drop_pct / 100)) c.metric_regressions.push_back({kernel, item, "events_per_s", *b, *n, pct(*b, *n)});
-  }
+  compare_speed(c, kernel, item, base, now, o);
   double b = dropped(base).value_or(0), n = dropped(now).value_or(0);
   if ((dropped(base) || dropped(now)) && n > b + o.drops_increase)
     c.metric_regressions.push_back({kernel, item, "drops", b, n, pct(b, n)});

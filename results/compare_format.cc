@@ -15,10 +15,18 @@ std::string where(const std::string& kernel, const std::string& item) {
 }
 
 std::string metric_text(const MetricChange& m) {
+  if (m.metric == "cost.overhead_pct")
+    return fmt::format("overhead {} -> {} ({:+.1f} points)", signed_percent(m.base), signed_percent(m.now),
+                       m.now - m.base);
   auto value = [&](double v) {
-    return m.metric == "boot_s" ? fmt::format("{:.1f}s", v) : human_number(v);
+    if (m.metric == "boot_s") return fmt::format("{:.1f}s", v);
+    if (m.metric == "load_ms") return fmt::format("{:.2f}s", v / 1000);
+    return human_number(v);
   };
-  std::string name = m.metric == "boot_s" ? "boot time" : m.metric == "events_per_s" ? "events/s" : m.metric;
+  std::string name = m.metric == "boot_s"         ? "boot time"
+                     : m.metric == "events_per_s" ? "events/s"
+                     : m.metric == "load_ms"      ? "probe load time"
+                                                  : m.metric;
   std::string out = fmt::format("{} {} -> {}", name, value(m.base), value(m.now));
   if (m.change_pct) out += fmt::format(" ({:+.0f}%)", *m.change_pct);
   return out;
@@ -32,9 +40,9 @@ std::string verdict_change(const VerdictChange& v) {
 
 std::string format_comparison_text(const Comparison& c, const std::string& base_label, const std::string& new_label) {
   std::string out = fmt::format("kgrid compare {} -> {}\n", base_label, new_label);
-  out += fmt::format("{} kernel(s) in both, {} new, {} vanished; {} regression(s), {} metric regression(s), {} fix(es)\n",
+  out += fmt::format("{} kernel(s) in both, {} new, {} vanished; {} regression(s), {} metric regression(s), {} slower, {} fix(es)\n",
                      c.common_kernels, c.new_kernels.size(), c.vanished_kernels.size(), c.regressions.size(),
-                     c.metric_regressions.size(), c.fixes.size());
+                     c.metric_regressions.size(), c.slower.size(), c.fixes.size());
   auto section = [&](const char* title, const auto& items, auto line) {
     if (items.empty()) return;
     out += fmt::format("\n{} ({}):\n", title, items.size());
@@ -46,8 +54,9 @@ std::string format_comparison_text(const Comparison& c, const std::string& base_
     return s;
   };
   section("REGRESSIONS", c.regressions, change_line);
-  section("METRIC REGRESSIONS", c.metric_regressions,
-          [](const MetricChange& m) { return fmt::format("{}: {}", where(m.kernel, m.item), metric_text(m)); });
+  auto metric_line = [](const MetricChange& m) { return fmt::format("{}: {}", where(m.kernel, m.item), metric_text(m)); };
+  section("METRIC REGRESSIONS", c.metric_regressions, metric_line);
+  section("SLOWER", c.slower, metric_line);
   section("fixes", c.fixes, change_line);
   section("other verdict changes", c.changes, change_line);
   auto plain = [](const std::string& s) { return s; };
@@ -60,9 +69,9 @@ std::string format_comparison_text(const Comparison& c, const std::string& base_
 }
 
 std::string format_comparison_md(const Comparison& c, const std::string& base_label, const std::string& new_label) {
-  std::string out = fmt::format("### {} kgrid compare: {} regression(s), {} metric regression(s), {} fix(es)\n\n",
+  std::string out = fmt::format("### {} kgrid compare: {} regression(s), {} metric regression(s), {} slower, {} fix(es)\n\n",
                                 c.regressed() ? "❌" : "✅", c.regressions.size(), c.metric_regressions.size(),
-                                c.fixes.size());
+                                c.slower.size(), c.fixes.size());
   out += fmt::format("`{}` → `{}` · {} kernel(s) in both · {} new · {} vanished\n", md_cell(base_label),
                      md_cell(new_label), c.common_kernels, c.new_kernels.size(), c.vanished_kernels.size());
   auto changes = [&](const char* title, const std::vector<VerdictChange>& items) {
@@ -73,12 +82,15 @@ std::string format_comparison_md(const Comparison& c, const std::string& base_la
                          verdict_name(v.base), verdict_name(v.now), md_cell(clip(first_line(v.reason), 300)));
   };
   changes("Regressions", c.regressions);
-  if (!c.metric_regressions.empty()) {
-    out += "\n**Metric regressions**\n\n| kernel | test | change |\n| --- | --- | --- |\n";
-    for (const auto& m : c.metric_regressions)
+  auto metrics = [&](const char* title, const std::vector<MetricChange>& items) {
+    if (items.empty()) return;
+    out += fmt::format("\n**{}**\n\n| kernel | test | change |\n| --- | --- | --- |\n", title);
+    for (const auto& m : items)
       out += fmt::format("| `{}` | {} | {} |\n", md_cell(m.kernel), m.item.empty() ? "(kernel)" : md_cell(m.item),
                          md_cell(metric_text(m)));
-  }
+  };
+  metrics("Metric regressions", c.metric_regressions);
+  metrics("Slower", c.slower);
   changes("Fixes", c.fixes);
   changes("Other verdict changes", c.changes);
   auto list = [&](const char* title, const std::vector<std::string>& items) {
@@ -104,12 +116,15 @@ std::string format_comparison_json(const Comparison& c, const std::string& base_
                    {"new", verdict_name(v.now)}, {"reason", v.reason}});
     return a;
   };
-  json metrics = json::array();
-  for (const auto& m : c.metric_regressions) {
-    json j = {{"kernel", m.kernel}, {"test", m.item}, {"metric", m.metric}, {"base", m.base}, {"new", m.now}};
-    j["change_pct"] = m.change_pct ? json(*m.change_pct) : json(nullptr);
-    metrics.push_back(j);
-  }
+  auto metrics = [](const std::vector<MetricChange>& items) {
+    json a = json::array();
+    for (const auto& m : items) {
+      json j = {{"kernel", m.kernel}, {"test", m.item}, {"metric", m.metric}, {"base", m.base}, {"new", m.now}};
+      j["change_pct"] = m.change_pct ? json(*m.change_pct) : json(nullptr);
+      a.push_back(j);
+    }
+    return a;
+  };
   json j = {{"schema", 1},
             {"base", base_label},
             {"new", new_label},
@@ -118,11 +133,16 @@ std::string format_comparison_json(const Comparison& c, const std::string& base_
              {{"events_drop_pct", o.events_drop_pct},
               {"boot_increase_pct", o.boot_increase_pct},
               {"boot_min_increase_s", o.boot_min_increase_s},
-              {"drops_increase", o.drops_increase}}},
+              {"drops_increase", o.drops_increase},
+              {"overhead_points", o.overhead_points},
+              {"overhead_rel_pct", o.overhead_rel_pct},
+              {"load_increase_pct", o.load_increase_pct},
+              {"load_min_increase_s", o.load_min_increase_s}}},
             {"common_kernels", c.common_kernels},
             {"unchanged", c.unchanged},
             {"regressions", changes(c.regressions)},
-            {"metric_regressions", metrics},
+            {"metric_regressions", metrics(c.metric_regressions)},
+            {"slower", metrics(c.slower)},
             {"fixes", changes(c.fixes)},
             {"changes", changes(c.changes)},
             {"new_kernels", c.new_kernels},

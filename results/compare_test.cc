@@ -125,8 +125,8 @@ TEST_CASE("metric regressions beyond the thresholds: events/s, drops, boot time"
   RunResults base = testing::sample_grid();
   RunResults now = base;
   KernelResult* k = find(now, "debian-bookworm-6.1.0-50-amd64");
-  find_test(*k, "modern_bpf")->metrics["events_per_s"] = 38746 * 0.7;  // -30%
-  find_test(*k, "legacy_bpf")->metrics["events_per_s"] = 40100 * 0.9;  // -10%: within 20%
+  find_test(*k, "modern_bpf")->metrics["events_per_s"] = 38746 * 0.6;  // -40%
+  find_test(*k, "legacy_bpf")->metrics["events_per_s"] = 40100 * 0.75; // -25%: within 30%
   find_test(*k, "legacy_bpf")->metrics["drops"] = 3;
   k->boot_s = 2.4 * 2;                                                  // +100%, +2.4 s
   KernelResult* arm = find(now, "local-6.6.0");
@@ -135,10 +135,13 @@ TEST_CASE("metric regressions beyond the thresholds: events/s, drops, boot time"
   Comparison c = compare_runs(base, now, {});
   CHECK(c.regressed());
   CHECK(c.regressions.empty());
-  REQUIRE(c.metric_regressions.size() == 3);
+  REQUIRE(c.metric_regressions.size() == 2);
+  REQUIRE(c.slower.size() == 1);  // events/s is the driver's speed
+  CHECK(c.slower[0].item == "modern_bpf");
+  CHECK(c.slower[0].metric == "events_per_s");
+  CHECK(c.slower[0].change_pct.value() == doctest::Approx(-40));
   std::map<std::string, MetricChange> by;
   for (const auto& m : c.metric_regressions) by[m.item + "/" + m.metric] = m;
-  CHECK(by.at("modern_bpf/events_per_s").change_pct.value() == doctest::Approx(-30));
   CHECK(by.at("legacy_bpf [clang-16]/drops").now == 3);
   CHECK(by.at("/boot_s").base == doctest::Approx(2.4));
   CHECK(format_comparison_text(c, "a", "b").find("boot time 2.4s -> 4.8s (+100%)") != std::string::npos);
@@ -160,4 +163,74 @@ TEST_CASE("metrics of failing tests are not compared") {
   RunResults now = base;
   find_test(*find(now, "debian-bookworm-6.1.0-50-cloud-amd64"), "modern_bpf")->metrics["drops"] = 1000;
   CHECK(compare_runs(base, now, {}).metric_regressions.empty());
+}
+
+TEST_CASE("a driver that got slower is listed under SLOWER and fails the comparison") {
+  RunResults base = testing::sample_grid();
+  RunResults now = base;
+  KernelResult* k = find(now, "debian-bookworm-6.1.0-50-amd64");
+  TestResult* modern = find_test(*k, "modern_bpf");  // overhead 12% in the base
+  modern->metrics["cost.overhead_pct"] = 19;          // +7 points: more than max(5, 6)
+  modern->metrics["cost.probe_ns_per_op"] = 1190;
+  TestResult* legacy = find_test(*k, "legacy_bpf");   // load 300 ms in the base
+  legacy->metrics["load_ms"] = 1500;                  // +400% and +1.2 s
+
+  Comparison c = compare_runs(base, now, {});
+  CHECK(c.regressed());
+  CHECK(c.regressions.empty());
+  CHECK(c.metric_regressions.empty());
+  REQUIRE(c.slower.size() == 2);
+  std::map<std::string, MetricChange> by;
+  for (const auto& m : c.slower) by[m.item + "/" + m.metric] = m;
+  CHECK(by.at("modern_bpf/cost.overhead_pct").base == 12);
+  CHECK(by.at("modern_bpf/cost.overhead_pct").now == 19);
+  CHECK(by.at("legacy_bpf [clang-16]/load_ms").now == 1500);
+
+  std::string text = format_comparison_text(c, "a", "b");
+  CHECK(text.find("0 metric regression(s), 2 slower") != std::string::npos);
+  CHECK(text.find("SLOWER (2):") != std::string::npos);
+  CHECK(text.find("debian-bookworm-6.1.0-50-amd64: modern_bpf: overhead +12% -> +19% (+7.0 points)") !=
+        std::string::npos);
+  CHECK(text.find("probe load time 0.30s -> 1.50s (+400%)") != std::string::npos);
+  CHECK(text.find("result: REGRESSED") != std::string::npos);
+  std::string md = format_comparison_md(c, "a", "b");
+  CHECK(md.find("**Slower**") != std::string::npos);
+  CHECK(md.find("| `debian-bookworm-6.1.0-50-amd64` | modern_bpf | overhead +12% -&gt; +19%") != std::string::npos);
+  auto j = nlohmann::json::parse(format_comparison_json(c, "a", "b", {}));
+  CHECK(j["regressed"] == true);
+  CHECK(j["slower"].size() == 2);
+  CHECK(j["thresholds"]["overhead_points"] == 5);
+  CHECK(j["thresholds"]["events_drop_pct"] == 30);
+
+  // Thresholds are options.
+  CompareOptions loose;
+  loose.overhead_points = 10;
+  loose.load_min_increase_s = 2;
+  CHECK_FALSE(compare_runs(base, now, loose).regressed());
+}
+
+TEST_CASE("cost within the noise is not slower: max(5 points, 50% relative)") {
+  RunResults base = testing::sample_grid();
+  auto slower_with = [&](double base_overhead, double now_overhead) {
+    RunResults b = base, n = base;
+    find_test(*find(b, "local-6.6.0"), "modern_bpf")->metrics["cost.overhead_pct"] = base_overhead;
+    find_test(*find(n, "local-6.6.0"), "modern_bpf")->metrics["cost.overhead_pct"] = now_overhead;
+    return compare_runs(b, n, {}).slower.size();
+  };
+  CHECK(slower_with(8, 12.9) == 0);    // +4.9 points
+  CHECK(slower_with(8, 13.1) == 1);    // +5.1 points
+  CHECK(slower_with(12, 17.9) == 0);   // +5.9 points: less than 50% of 12
+  CHECK(slower_with(30, 44) == 0);     // +14 points, but less than 50% of 30
+  CHECK(slower_with(30, 45.5) == 1);   // +15.5 points, more than 50%
+  CHECK(slower_with(-2, 2.9) == 0);    // a negative base (noise) needs the 5 points
+  CHECK(slower_with(40, 10) == 0);     // cheaper is never slower
+  // events/s within 30% is noise; a missing metric on either side is not compared.
+  RunResults n = base;
+  TestResult* t = find_test(*find(n, "local-6.6.0"), "modern_bpf");
+  t->metrics["events_per_s"] = 12000 * 0.71;
+  t->metrics.erase("cost.overhead_pct");
+  t->metrics["cost.overhead_pct"] = 500;
+  RunResults old = base;
+  find_test(*find(old, "local-6.6.0"), "modern_bpf")->metrics.erase("cost.overhead_pct");
+  CHECK(compare_runs(old, n, {}).slower.empty());
 }

@@ -22,6 +22,10 @@ void keep_min(std::optional<double>& into, std::optional<double> v) {
   if (v && (!into || *v < *into)) into = v;
 }
 
+void keep_max(std::optional<double>& into, std::optional<double> v) {
+  if (v && (!into || *v > *into)) into = v;
+}
+
 void add(std::optional<double>& into, std::optional<double> v) {
   if (v) into = into.value_or(0) + *v;
 }
@@ -45,6 +49,7 @@ Cell make_cell(const KernelResult& k, const ColumnKey& column) {
     }
     keep_min(cell.events_per_s, events_per_s(t));
     add(cell.drops, dropped(t));
+    keep_max(cell.overhead_pct, overhead_pct(t));
   }
   // A kernel that never got to run tests: its own verdict stands in each cell.
   if (!cell.runtime && k.tests.empty() && k.verdict != Verdict::Pass) {
@@ -88,6 +93,8 @@ std::optional<double> dropped(const TestResult& t) {
   add(sum, metric(t, "lost"));
   return sum;
 }
+
+std::optional<double> overhead_pct(const TestResult& t) { return metric(t, "cost.overhead_pct"); }
 
 bool reason_from_tests(const KernelResult& k) {
   for (const auto& t : k.tests) {
@@ -148,6 +155,7 @@ GridView make_grid_view(const RunResults& original) {
         row.cells.push_back(make_cell(*k, column));
         keep_min(row.events_per_s, row.cells.back().events_per_s);
         add(row.drops, row.cells.back().drops);
+        keep_max(row.overhead_pct, row.cells.back().overhead_pct);
       }
       group.rows.push_back(std::move(row));
     }

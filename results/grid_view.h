@@ -30,6 +30,7 @@ struct Cell {
   std::vector<const TestResult*> tests;
   std::optional<double> events_per_s;  // the lowest over the cell's tests
   std::optional<double> drops;         // drops + lost, summed
+  std::optional<double> overhead_pct;  // the driver's cost, the highest over the cell's tests
 
   // The verdict to colour the cell by: build failure first, else runtime.
   std::optional<Verdict> verdict() const;
@@ -42,6 +43,7 @@ struct Row {
   std::vector<Cell> cells;               // one per GridView::columns
   std::optional<double> events_per_s;    // the lowest of the row's cells
   std::optional<double> drops;           // summed over the row's cells
+  std::optional<double> overhead_pct;    // the highest of the row's cells
   bool failing() const;                  // the kernel or any cell is not PASS/SKIP
 };
 
@@ -66,6 +68,8 @@ GridView make_grid_view(const RunResults& run);
 std::optional<double> events_per_s(const TestResult& t);
 // drops + lost of a test, if it reported either.
 std::optional<double> dropped(const TestResult& t);
+// What the driver costs the workload, in % (the cost.overhead_pct metric).
+std::optional<double> overhead_pct(const TestResult& t);
 
 // True if the kernel's reason merely repeats a failing test's ("name: why").
 bool reason_from_tests(const KernelResult& k);

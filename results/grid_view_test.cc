@@ -35,6 +35,9 @@ TEST_CASE("one column per (driver, compiler), one cell per kernel and column") {
   CHECK_FALSE(good.failing());
   CHECK(*good.events_per_s == 38746);  // the lowest of the row
   CHECK(*good.drops == 0);
+  CHECK(*good.cells[1].overhead_pct == 12);
+  CHECK(*good.overhead_pct == 20.5);  // the highest of the row
+  CHECK_FALSE(cloud.cells[1].overhead_pct.has_value());  // a failed test measured no cost
 }
 
 TEST_CASE("a kernel that never ran a test shows its own verdict in every cell") {

@@ -56,7 +56,8 @@ std::string cell_detail(const KernelResult& k, const ColumnKey& column, const Ce
   }
   if (cell.tests.empty() && !cell.reason.empty())
     out += fmt::format("<p>kernel {}</p><pre class=\"why\">{}</pre>", badge("", k.verdict), esc(cell.reason));
-  out += fmt::format("<p><a href=\"{}\">console.log</a> · boot {:.1f} s · {}</p>", console_href(k), k.boot_s, esc(k.version));
+  out += fmt::format("<p><a href=\"{}\">console.log</a> · boot {:.1f} s{} · {}</p>", console_href(k), k.boot_s,
+                     k.init_s > 0 ? fmt::format(" (kernel {:.1f} s)", k.init_s) : "", esc(k.version));
   return out;
 }
 
@@ -75,6 +76,7 @@ std::string cell_html(const KernelResult& k, const ColumnKey& column, const Cell
   out += "</div>";
   if (!reason.empty()) out += "<div class=\"reason\">" + esc(clip(reason, 400)) + "</div>";
   std::string m;
+  if (cell.overhead_pct) m += signed_percent(*cell.overhead_pct) + " overhead · ";
   if (cell.events_per_s) m += human_number(*cell.events_per_s) + " ev/s";
   if (cell.drops) m += (m.empty() ? "" : " · ") + human_number(*cell.drops) + " drops";
   if (!m.empty()) out += "<div class=\"m\">" + esc(m) + "</div>";
@@ -127,6 +129,8 @@ std::string row_html(const GridView& view, const Row& row, const Trends* trends)
   out += fmt::format("<td class=\"num\" data-v=\"{}\">{}</td>", num(row.events_per_s),
                      row.events_per_s ? human_number(*row.events_per_s) : "–");
   out += fmt::format("<td class=\"num\" data-v=\"{}\">{}</td>", num(row.drops), row.drops ? human_number(*row.drops) : "–");
+  out += fmt::format("<td class=\"num\" data-v=\"{}\" title=\"the highest cost of a driver on this kernel\">{}</td>",
+                     num(row.overhead_pct), row.overhead_pct ? signed_percent(*row.overhead_pct) : "–");
   if (trends) {
     auto it = trends->find(k.id);
     out += "<td class=\"trend\" data-v=\"\">" + (it == trends->end() ? std::string("–") : trend_svg(it->second)) + "</td>";
@@ -175,11 +179,11 @@ std::string format_matrix_html(const ReportInput& in) {
   out += "<label>arch <select id=\"f-arch\">" + options(arches) + "</select></label>\n";
   out += fmt::format("<span id=\"shown\">showing {0} of {0} kernels</span>\n</form>\n", view.kernels);
 
-  size_t width = 7 + (trends ? 1 : 0) + view.columns.size();
+  size_t width = 8 + (trends ? 1 : 0) + view.columns.size();
   out += "<table id=\"grid\">\n<thead><tr class=\"cols\">";
   out += "<th data-type=\"text\">kernel</th><th data-type=\"text\">flavor</th><th data-type=\"text\">arch</th>"
          "<th data-type=\"num\">verdict</th><th data-type=\"num\">boot s</th><th data-type=\"num\">events/s</th>"
-         "<th data-type=\"num\">drops</th>";
+         "<th data-type=\"num\">drops</th><th data-type=\"num\">overhead</th>";
   if (trends) out += "<th data-type=\"text\">history</th>";
   for (const auto& c : view.columns)
     out += fmt::format("<th data-type=\"num\" class=\"col\">{}<small>{}</small></th>", esc(c.driver),

@@ -81,7 +81,9 @@ TEST_CASE("summary.txt: grouped by series, a line per kernel and test, repro on 
   CHECK(failing == 4);
   // Test lines carry reasons; the panic's reason is on its kernel line.
   CHECK(index_of("    FAIL      modern_bpf: probe exited with exit status 1") > g61);
-  CHECK(index_of("    PASS      legacy_bpf [clang-16]  events/s 40.1k  drops 0") > g61);
+  CHECK(index_of("    PASS      legacy_bpf [clang-16]  events/s 40.1k  drops 0  overhead +21% (1000 -> 1205 ns/op)  "
+                  "load 300ms  test 1.2s") > g61);
+  CHECK(index_of("x86_64 amd64        boot 2.4s (kernel 1.2s) total 3.9s") > g61);
   CHECK(lines[static_cast<size_t>(index_of("debian-sid-7.2.13+deb14-amd64 "))].find("Kernel panic - not syncing") !=
         std::string::npos);
   CHECK(lines.back() == "totals: 3 PASS, 2 FAIL, 1 TIMEOUT, 1 PANIC");
@@ -101,10 +103,12 @@ TEST_CASE("summary.md: a matrix row per kernel with emoji cells, and the failure
   std::string md = format_summary_md(in);
   CHECK(md.rfind("### ❌ kgrid: 3 of 7 kernel(s) passed", 0) == 0);
   CHECK(md.find("| kernel | series | arch | boot | legacy_bpf / clang-16 | modern_bpf |") != std::string::npos);
-  CHECK(md.find("| ✅ `debian-bookworm-6.1.0-50-amd64` | debian 6.1 | x86_64 amd64 | 2.4 s | ✅ | ✅ |") != std::string::npos);
-  CHECK(md.find("| ❌ `debian-bookworm-6.1.0-50-cloud-amd64` | debian 6.1 | x86_64 cloud-amd64 | 2.2 s | ✅ | ❌ FAIL |") !=
+  CHECK(md.find("| ✅ `debian-bookworm-6.1.0-50-amd64` | debian 6.1 | x86_64 amd64 | 2.4 s | "
+                "✅<br><sub>+21% · 40.1k ev/s</sub> | ✅<br><sub>+12% · 38.7k ev/s</sub> |") != std::string::npos);
+  CHECK(md.find("| ❌ `debian-bookworm-6.1.0-50-cloud-amd64` | debian 6.1 | x86_64 cloud-amd64 | 2.2 s | "
+                "✅<br><sub>+22% · 39k ev/s</sub> | ❌ FAIL |") != std::string::npos);
+  CHECK(md.find("| ✅ `local-6.6.0` | local 6.6 | aarch64 | 5.5 s | · | ✅<br><sub>+30% · 12k ev/s</sub> |") !=
         std::string::npos);
-  CHECK(md.find("| ✅ `local-6.6.0` | local 6.6 | aarch64 | 5.5 s | · | ✅ |") != std::string::npos);
   CHECK(md.find("`kgrid repro out/kernels/debian-sid-7.2.13+deb14-amd64`") != std::string::npos);
   CHECK(md.find("4 failing kernel(s)") != std::string::npos);
   // Table rows: header, rule and one per kernel.

@@ -57,6 +57,7 @@ json kernel_to_json(const KernelResult& k) {
           {"reason", k.reason},
           {"duration_s", k.duration_s},
           {"boot_s", k.boot_s},
+          {"init_s", k.init_s},
           {"warnings", k.warnings},
           {"builds", builds},
           {"tests", tests}};
@@ -186,6 +187,7 @@ Result<KernelResult> kernel_from_json(const json& j, const std::string& where) {
   KGRID_OPT(k.reason, j, where, "reason", "");
   KGRID_OPT(k.duration_s, j, where, "duration_s", 0.0);
   KGRID_OPT(k.boot_s, j, where, "boot_s", 0.0);
+  KGRID_OPT(k.init_s, j, where, "init_s", 0.0);
   KGRID_OPT(k.warnings, j, where, "warnings", std::vector<std::string>{});
   if (auto st = array_from_json(j, where, "builds", build_from_json, k.builds); !st) return st.error();
   if (auto st = array_from_json(j, where, "tests", test_from_json, k.tests); !st) return st.error();

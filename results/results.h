@@ -61,6 +61,8 @@ struct KernelResult {
   std::string series;    // 6.1; derived from version when empty
   std::string flavor;    // amd64, cloud-amd64, rt-amd64; derived from version when empty
   std::vector<BuildResult> builds;
+  // Schema 2, additive:
+  double init_s = 0;     // the guest's own clock (CLOCK_BOOTTIME) when init started: kernel boot to init; 0 if not reported
 };
 
 struct RunResults {

@@ -39,6 +39,18 @@ TEST_CASE("results survive JSON") {
   CHECK(back->kernels[0].verdict == Verdict::Fail);
   CHECK(back->kernels[0].tests[0].metrics.at("events") == 12);
   CHECK(back->kernels[0].boot_s == doctest::Approx(2.5));
+  CHECK(back->kernels[0].init_s == 0);
+
+  RunResults run = sample();
+  run.kernels[0].init_s = 1.25;
+  run.kernels[0].tests[0].metrics["cost.overhead_pct"] = 14.5;
+  back = from_json(to_json(run));
+  REQUIRE(back.ok());
+  CHECK(back->kernels[0].init_s == 1.25);
+  CHECK(back->kernels[0].tests[0].metrics.at("cost.overhead_pct") == 14.5);
+  auto bad = from_json(R"({"schema": 2, "kernels": [{"id": "a", "verdict": "PASS", "init_s": "1"}]})");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message == "results.kernels[0].init_s: expected a number, found string");
 }
 
 TEST_CASE("bad results files get errors that name the field") {

@@ -22,15 +22,24 @@ std::string test_metrics(const TestResult& t) {
   std::string out;
   if (auto eps = events_per_s(t)) out += fmt::format("  events/s {}", human_number(*eps));
   if (auto d = dropped(t)) out += fmt::format("  drops {}", human_number(*d));
+  if (auto o = overhead_pct(t)) {
+    out += "  overhead " + signed_percent(*o);
+    auto base = t.metrics.find("cost.base_ns_per_op"), probe = t.metrics.find("cost.probe_ns_per_op");
+    if (base != t.metrics.end() && probe != t.metrics.end())
+      out += fmt::format(" ({:.0f} -> {:.0f} ns/op)", base->second, probe->second);
+  }
   if (auto it = t.metrics.find("load_ms"); it != t.metrics.end())
     out += fmt::format("  load {}ms", human_number(it->second));
+  if (auto it = t.metrics.find("duration_ms"); it != t.metrics.end())
+    out += fmt::format("  test {:.1f}s", it->second / 1000);
   return out;
 }
 
 void kernel_lines(std::string& out, const KernelResult& k, bool failing, const std::string& out_dir,
                   size_t id_width) {
-  std::string timing = k.boot_s > 0 ? fmt::format("boot {:.1f}s total {:.1f}s", k.boot_s, k.duration_s)
-                                    : fmt::format("total {:.1f}s", k.duration_s);
+  std::string timing = k.boot_s > 0 ? fmt::format("boot {:.1f}s", k.boot_s) : "";
+  if (k.boot_s > 0 && k.init_s > 0) timing += fmt::format(" (kernel {:.1f}s)", k.init_s);
+  timing += fmt::format("{}total {:.1f}s", timing.empty() ? "" : " ", k.duration_s);
   std::string what = k.arch;
   if (!k.flavor.empty()) what += " " + k.flavor;
   std::string line = fmt::format("  {:<11} {:<{}}  {:<18}  {}", verdict_name(k.verdict), k.id, id_width, what, timing);

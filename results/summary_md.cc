@@ -15,8 +15,13 @@ std::string cell_text(const Cell& cell, bool has_builds) {
     if (*v != Verdict::Pass) s += std::string(" ") + verdict_name(*v);
     return s;
   };
-  if (!has_builds) return show(cell.runtime);
-  return "build " + show(cell.build) + "<br>run " + show(cell.runtime);
+  std::string out = has_builds ? "build " + show(cell.build) + "<br>run " + show(cell.runtime) : show(cell.runtime);
+  // The driver's cost and throughput, under the verdict.
+  std::string m;
+  if (cell.overhead_pct) m = signed_percent(*cell.overhead_pct);
+  if (cell.events_per_s) m += (m.empty() ? "" : " · ") + human_number(*cell.events_per_s) + " ev/s";
+  if (!m.empty() && cell.runtime == Verdict::Pass) out += "<br><sub>" + md_cell(m) + "</sub>";
+  return out;
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace kgrid::results::testing {
 namespace {
 
 TestResult test(const std::string& name, const std::string& driver, Verdict v, const std::string& reason,
-                double events_per_s, double drops) {
+                double events_per_s, double drops, double overhead_pct = 0) {
   TestResult t;
   t.name = name;
   t.driver = driver;
@@ -22,6 +22,9 @@ TestResult test(const std::string& name, const std::string& driver, Verdict v, c
     t.metrics["events_per_s"] = events_per_s;
     t.metrics["drops"] = drops;
     t.metrics["lost"] = 0;
+    t.metrics["cost.base_ns_per_op"] = 1000;
+    t.metrics["cost.probe_ns_per_op"] = 1000 + overhead_pct * 10;
+    t.metrics["cost.overhead_pct"] = overhead_pct;
   }
   return t;
 }
@@ -37,6 +40,7 @@ KernelResult kernel(const std::string& suite, const std::string& release, const 
   k.verdict = v;
   k.reason = reason;
   k.boot_s = boot_s;
+  k.init_s = boot_s > 0 ? boot_s / 2 : 0;
   k.duration_s = boot_s + 1.5;
   return k;
 }
@@ -52,23 +56,23 @@ RunResults sample_grid() {
 
   auto k510 = kernel("bullseye", "5.10.0-32-amd64", "x86_64", Verdict::Pass, "", 2.1);
   k510.tests = {test("modern_bpf", "modern_bpf", Verdict::Skip, "needs BTF (CONFIG_DEBUG_INFO_BTF)", 0, 0),
-                test("legacy_bpf", "legacy_bpf", Verdict::Pass, "", 41000, 0)};
+                test("legacy_bpf", "legacy_bpf", Verdict::Pass, "", 41000, 0, 18)};
   k510.tests[1].compiler = "clang-16";
 
   auto k61 = kernel("bookworm", "6.1.0-50-amd64", "x86_64", Verdict::Pass, "", 2.4);
-  k61.tests = {test("modern_bpf", "modern_bpf", Verdict::Pass, "", 38746, 0),
-               test("legacy_bpf", "legacy_bpf", Verdict::Pass, "", 40100, 0)};
+  k61.tests = {test("modern_bpf", "modern_bpf", Verdict::Pass, "", 38746, 0, 12),
+               test("legacy_bpf", "legacy_bpf", Verdict::Pass, "", 40100, 0, 20.5)};
   k61.tests[1].compiler = "clang-16";
 
   auto k61c = kernel("bookworm", "6.1.0-50-cloud-amd64", "x86_64", Verdict::Fail,
                      std::string("modern_bpf: ") + kVerifierReason, 2.2);
   k61c.tests = {test("modern_bpf", "modern_bpf", Verdict::Fail, kVerifierReason, 0, 0),
-                test("legacy_bpf", "legacy_bpf", Verdict::Pass, "", 39000, 0)};
+                test("legacy_bpf", "legacy_bpf", Verdict::Pass, "", 39000, 0, 22)};
   k61c.tests[1].compiler = "clang-16";
 
   auto k612 = kernel("trixie", "6.12.117+deb13-amd64", "x86_64", Verdict::Fail,
                      std::string("legacy_bpf: ") + kMissingReason, 2.0);
-  k612.tests = {test("modern_bpf", "modern_bpf", Verdict::Pass, "", 46500, 0),
+  k612.tests = {test("modern_bpf", "modern_bpf", Verdict::Pass, "", 46500, 0, 9.5),
                 test("legacy_bpf", "legacy_bpf", Verdict::Fail, kMissingReason, 0, 0)};
   k612.tests[1].compiler = "clang-16";
 
@@ -80,7 +84,7 @@ RunResults sample_grid() {
                      "test timed out after 60s (probe never printed 'kgrid-probe: ready')", 0, 0)};
 
   auto arm = kernel("", "6.6.0", "aarch64", Verdict::Pass, "", 5.5);
-  arm.tests = {test("modern_bpf", "modern_bpf", Verdict::Pass, "", 12000, 0)};
+  arm.tests = {test("modern_bpf", "modern_bpf", Verdict::Pass, "", 12000, 0, 30)};
 
   run.kernels = {k612, k61, k510, k72, k61c, arm, k72t};  // not in display order on purpose
   return run;

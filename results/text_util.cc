@@ -137,6 +137,12 @@ std::string human_number(double value) {
   return fmt::format("{:.3g}", value);
 }
 
+std::string signed_percent(double value) {
+  double rounded = std::fabs(value) >= 10 ? std::round(value) : std::round(value * 10) / 10;
+  if (rounded == 0) return "0%";
+  return std::fabs(value) >= 10 ? fmt::format("{:+.0f}%", rounded) : fmt::format("{:+.1f}%", rounded);
+}
+
 std::string file_tail(const std::filesystem::path& path, size_t max_lines, size_t max_bytes) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return "";

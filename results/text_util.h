@@ -34,6 +34,9 @@ std::string first_line(std::string_view text);
 // 38746 -> "38.7k", 1.25e6 -> "1.25M", 12 -> "12".
 std::string human_number(double value);
 
+// A signed percentage: 12.34 -> "+12%", 4.26 -> "+4.3%", -0.5 -> "-0.5%".
+std::string signed_percent(double value);
+
 // The last `max_lines` lines (at most `max_bytes`) of a file, cleaned with
 // clean_text; "" if the file cannot be read.
 std::string file_tail(const std::filesystem::path& path, size_t max_lines, size_t max_bytes);

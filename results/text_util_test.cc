@@ -38,6 +38,11 @@ TEST_CASE("human numbers") {
   CHECK(human_number(38746) == "38.7k");
   CHECK(human_number(1250000) == "1.25M");
   CHECK(human_number(0.5) == "0.5");
+  CHECK(signed_percent(12.34) == "+12%");
+  CHECK(signed_percent(4.26) == "+4.3%");
+  CHECK(signed_percent(-0.5) == "-0.5%");
+  CHECK(signed_percent(-0.01) == "0%");
+  CHECK(signed_percent(-150.4) == "-150%");
 }
 
 TEST_CASE("file_tail keeps the last lines, whole and clean") {
