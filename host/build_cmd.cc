@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <thread>
 
 #include "host/build_compilers.h"
@@ -20,11 +21,44 @@ namespace kgrid::host {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The cells of an external driver on one kernel: each selected compiler of
+// its kind; a named compiler of the other kind is a SKIP cell.
+void add_external_cells(std::vector<BuildCell>& cells, std::vector<size_t>& kernel_of, size_t kernel,
+                        const ResolvedKernel& k, const Result<HeaderTree>& tree, const std::vector<Compiler>& compilers,
+                        bool named, const std::shared_ptr<const ExternalDriver>& ext) {
+  const std::string family = family_for_driver(ext->kind);
+  bool any = false;
+  for (const Compiler& c : compilers) {
+    if (c.family != family && !named) continue;
+    BuildCell cell{k.id, k.release, ext->name, c, std::nullopt, "", {}, ext};
+    if (c.family != family)
+      cell.skip_reason = "a " + ext->kind + " driver is built with " + family + "-N, not " + c.name + " (--driver-kind)";
+    else if (tree)
+      cell.tree = *tree;
+    else
+      cell.skip_reason = tree.error().message;
+    any = any || c.family == family;
+    cells.push_back(std::move(cell));
+    kernel_of.push_back(kernel);
+  }
+  if (!any) {
+    BuildCell cell{k.id, k.release, ext->name, Compiler{family, family, 0, {}, {}, {}, {}}, std::nullopt,
+                   "no " + family + "-N compiler selected or installed", {}, ext};
+    cells.push_back(std::move(cell));
+    kernel_of.push_back(kernel);
+  }
+}
+
+}  // namespace
+
 Result<std::vector<std::vector<BuildOutcome>>> build_drivers(const std::vector<ResolvedKernel>& kernels,
                                                              const DriverBuildOptions& options, const fs::path& out,
                                                              StatusPrinter& printer) {
+  const bool external = options.external.given();
   std::vector<std::string> drivers = options.drivers;
-  if (drivers.empty()) drivers.assign(std::begin(probe::kBuiltDrivers), std::end(probe::kBuiltDrivers));
+  if (drivers.empty() && !external) drivers.assign(std::begin(probe::kBuiltDrivers), std::end(probe::kBuiltDrivers));
   for (const std::string& d : drivers)
     if (family_for_driver(d).empty()) return make_error("unknown driver '" + d + "' to build (kmod, bpf)");
   if (!options.sources_dir.empty()) {
@@ -32,6 +66,15 @@ Result<std::vector<std::vector<BuildOutcome>>> build_drivers(const std::vector<R
     for (const std::string& d : drivers)
       if (!fs::is_directory(options.sources_dir / d, ec))
         return make_error("--sources " + options.sources_dir.string() + ": no " + d + "/ directory");
+  }
+
+  std::shared_ptr<const ExternalDriver> ext;
+  if (external) {
+    auto d = prepare_external_driver(options.external, out);
+    if (!d) return d.error();
+    if (std::find(drivers.begin(), drivers.end(), d->name) != drivers.end())
+      return make_error("--driver-name " + d->name + " is also a reference driver built here; choose another name");
+    ext = std::make_shared<const ExternalDriver>(std::move(*d));
   }
 
   auto compilers = select_compilers(options.compilers, find_compilers(path_dirs_from_env()));
@@ -52,7 +95,7 @@ Result<std::vector<std::vector<BuildOutcome>>> build_drivers(const std::vector<R
       for (const Compiler& c : *compilers) {
         if (c.family != family_for_driver(d)) continue;
         any = true;
-        BuildCell cell{k.id, k.release, d, c, std::nullopt, "", options.sources_dir};
+        BuildCell cell{k.id, k.release, d, c, std::nullopt, "", options.sources_dir, nullptr};
         if (tree) cell.tree = *tree;
         else cell.skip_reason = tree.error().message;
         cells.push_back(std::move(cell));
@@ -60,22 +103,28 @@ Result<std::vector<std::vector<BuildOutcome>>> build_drivers(const std::vector<R
       }
       if (!any) {
         BuildCell cell{k.id, k.release, d, Compiler{family_for_driver(d), family_for_driver(d), 0, {}, {}, {}, {}},
-                       std::nullopt, "no " + family_for_driver(d) + "-N compiler selected or installed", {}};
+                       std::nullopt, "no " + family_for_driver(d) + "-N compiler selected or installed", {}, nullptr};
         cells.push_back(std::move(cell));
         kernel_of.push_back(i);
       }
     }
+    if (ext) add_external_cells(cells, kernel_of, i, k, tree, *compilers, !options.compilers.empty(), ext);
   }
 
   BuildGridOptions grid;
-  grid.out = out;
+  std::error_code ec;
+  grid.out = fs::absolute(out, ec);  // work dirs go on make's command line (M=...), after make -C
+  if (ec) return make_error("--out " + out.string() + ": " + ec.message());
   grid.jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   grid.timeout_s = options.timeout_s;
   if (!options.no_cache) {
     if (auto cache = kernels::cache_dir()) grid.cache = *cache / "builds";
   }
   printer.print(fmt::format("kgrid: building {} cell(s) ({} kernel(s) x {} driver(s)), {} at a time", cells.size(),
-                            kernels.size(), drivers.size(), std::min(grid.jobs, cells.size())));
+                            kernels.size(), drivers.size() + (ext ? 1 : 0), std::min(grid.jobs, cells.size())));
+  if (ext)
+    printer.print(fmt::format("kgrid: driver {} ({}) from {}: {} file(s), tree {}", ext->name, ext->kind,
+                              ext->src.string(), ext->tree.size(), ext->tree_hash.substr(0, 12)));
   grid.on_done = [&](const BuildOutcome& o, size_t done, size_t total) {
     std::string v = build_verdict_name(o.verdict);
     std::string line = fmt::format("[{}/{}] {} {} {} ({:.1f}s{})", done, total, v, o.kernel_id, o.test_name(),
@@ -139,6 +188,9 @@ int build_command(const BuildCommandOptions& options) {
     for (const auto& ref : *grid) names.push_back(ref.value);
   }
   if (names.empty()) return fail("no kernels given (use --kernel FILE, --grid FILE or debian:<suite>/<package>)");
+  if (options.build.external.given()) {  // before fetching anything
+    if (auto ext = check_external_options(options.build.external); !ext) return fail(ext.error().message);
+  }
   auto kernels = resolve_kernels(names, ResolveOptions{options.build.mirror});
   if (!kernels) return fail(kernels.error().message);
   auto t0 = std::chrono::steady_clock::now();
@@ -165,9 +217,12 @@ int build_command(const BuildCommandOptions& options) {
     r.verdict = results::Verdict::Skip;
     for (const BuildOutcome& o : (*outcomes)[i]) {
       built = built || o.verdict == BuildVerdict::Built;
-      if (o.verdict == BuildVerdict::BuildFail && r.verdict != results::Verdict::Fail) {
-        r.verdict = results::Verdict::Fail;
-        r.reason = o.test_name() + ": BUILD_FAIL: " + o.reason;
+      const results::Verdict v = o.verdict == BuildVerdict::Timeout     ? results::Verdict::Timeout
+                                 : o.verdict == BuildVerdict::BuildFail ? results::Verdict::Fail
+                                                                        : results::Verdict::Pass;
+      if (v != results::Verdict::Pass && v > r.verdict) {
+        r.verdict = v;
+        r.reason = o.test_name() + ": " + build_verdict_name(o.verdict) + ": " + o.reason;
         any_fail = true;
       }
     }

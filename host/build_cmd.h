@@ -1,6 +1,7 @@
 // `kgrid build`: builds every per-kernel driver (kmod with gcc-N, bpf with
-// clang-N) for every kernel, in parallel, and reports the (kernel x driver x
-// compiler) table; also the build phase of `kgrid run --build`.
+// clang-N, and the user's own with --driver-src DIR --build-cmd CMD) for
+// every kernel, in parallel, and reports the (kernel x driver x compiler)
+// table; also the build phase of `kgrid run --build` / `--driver-src`.
 #pragma once
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "host/build_external.h"
 #include "host/build_types.h"
 #include "host/kernel_set.h"
 #include "host/status.h"
@@ -15,7 +17,7 @@
 namespace kgrid::host {
 
 struct DriverBuildOptions {
-  std::vector<std::string> drivers;    // kmod, bpf; empty: both
+  std::vector<std::string> drivers;    // kmod, bpf; empty: both, unless `external` is given
   std::vector<std::string> compilers;  // gcc-12, clang-14; empty: every one installed
   std::filesystem::path headers_dir;   // --headers DIR
   std::filesystem::path sources_dir;   // --sources DIR: DIR/kmod/, DIR/bpf/ instead of the built-in sources
@@ -23,12 +25,16 @@ struct DriverBuildOptions {
   size_t jobs = 0;                     // 0: the number of cores
   double timeout_s = 600;              // per cell
   bool no_cache = false;
+  ExternalDriverOptions external;      // --driver-src DIR --build-cmd CMD ...: the user's driver
 };
 
 // Builds the grid into OUT/build/. One vector of outcomes per kernel, in the
 // order of `kernels`. Errors only for bad input (an unknown driver, a
-// compiler that is not installed); a cell that cannot be built is a
-// BUILD_FAIL or SKIP outcome and the grid goes on.
+// compiler that is not installed, a missing --driver-src, an empty
+// --build-cmd); a cell that cannot be built is a BUILD_FAIL, TIMEOUT or SKIP
+// outcome and the grid goes on. An external driver is built with each
+// selected compiler of its kind (gcc-N for kmod, clang-N for bpf); a named
+// compiler of the other kind is a SKIP cell that says so.
 Result<std::vector<std::vector<BuildOutcome>>> build_drivers(const std::vector<ResolvedKernel>& kernels,
                                                              const DriverBuildOptions& options,
                                                              const std::filesystem::path& out,
@@ -46,7 +52,7 @@ struct BuildCommandOptions {
   DriverBuildOptions build;
 };
 
-// 0 if nothing failed to build, 1 if a cell is BUILD_FAIL, 2 for bad input.
+// 0 if nothing failed to build, 1 if a cell is BUILD_FAIL or TIMEOUT, 2 for bad input.
 int build_command(const BuildCommandOptions& options);
 
 }  // namespace kgrid::host

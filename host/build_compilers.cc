@@ -15,6 +15,7 @@ const char* build_verdict_name(BuildVerdict v) {
     case BuildVerdict::Built: return "BUILT";
     case BuildVerdict::BuildFail: return "BUILD_FAIL";
     case BuildVerdict::Skip: return "SKIP";
+    case BuildVerdict::Timeout: return "TIMEOUT";
   }
   return "SKIP";
 }

@@ -17,6 +17,12 @@
 
 namespace kgrid::host {
 
+// The placeholders of a spec's command and generator that name an external
+// driver's artifact (--driver-src): a spec that uses one runs once per
+// artifact built for the kernel, as "<spec name>/<compiler>".
+inline constexpr const char* kDriverPlaceholder = "{driver}";      // /kgrid/drivers/<name>-<compiler>.ko|.o
+inline constexpr const char* kCompilerPlaceholder = "{compiler}";  // gcc-12
+
 // A host file for one kernel's overlay.
 struct OverlayFile {
   std::filesystem::path host;
@@ -30,6 +36,13 @@ struct KernelDriverTests {
   std::vector<results::TestResult> host_tests;  // decided without booting
   std::vector<results::BuildResult> builds;     // for results.json
   std::map<std::string, std::string> compilers; // test name -> the compiler that built its artifact
+
+  // An external driver (--driver-src): its name (empty: none), the guest path
+  // of each artifact built for this kernel by compiler, and kgrid-probe's
+  // test of each, used when no spec names {driver}.
+  std::string external_driver;
+  std::map<std::string, std::string> external_artifacts;  // compiler -> guest path
+  std::vector<plan::Test> external_default_tests;
 };
 
 // The guest test for one artifact: kgrid-probe with the driver's file,
@@ -37,8 +50,17 @@ struct KernelDriverTests {
 plan::Test artifact_test(const std::string& name, const std::string& driver, const std::string& guest_path,
                          int timeout_s, const std::string& fault = "");
 
-// Everything one kernel's build outcomes add to its run.
+// Everything one kernel's build outcomes add to its run. An external
+// driver's artifact goes to /kgrid/drivers/<name>-<compiler>.ko|.o.
 KernelDriverTests tests_from_builds(const std::vector<BuildOutcome>& outcomes, int timeout_s);
+
+// The kernel's plan: `plan`, then the driver tests. A test of `plan` that
+// names {driver} runs once per external artifact of this kernel (as
+// "<name>/<compiler>", driver: the external driver's name, the placeholders
+// replaced), or not at all when none was built (the cells' own host tests
+// say why); without an external driver it is a SKIP that says so. When no
+// test names {driver}, each external artifact gets kgrid-probe's test.
+plan::Plan plan_with_driver_tests(const plan::Plan& plan, const KernelDriverTests& tests);
 
 // results.json's builds[] entry for one outcome.
 results::BuildResult build_result(const BuildOutcome& o);
@@ -51,12 +73,14 @@ KernelDriverTests tests_from_artifacts(const std::filesystem::path& dir, const R
                                        int timeout_s);
 
 // Adds the host-decided tests to a kernel's result after its VM finished.
-// A host FAIL (a driver that did not build) makes a PASS or SKIP kernel FAIL
-// with that test as the reason; worse verdicts stay.
+// A host FAIL or TIMEOUT (a driver that did not build) makes a kernel whose
+// verdict is better that verdict, with that test as the reason; worse
+// verdicts (PANIC, BOOT_FAIL, INFRA_ERROR) stay.
 void merge_host_tests(results::KernelResult& kernel, const std::vector<results::TestResult>& host_tests);
 
-// After a kernel's VM finished: each guest test of an artifact gets the
-// compiler that built it, then merge_host_tests().
+// After a kernel's VM finished: each guest test of an artifact (also a spec
+// run per external artifact, "<spec>/<compiler>") gets the compiler that
+// built it, then merge_host_tests().
 void merge_driver_results(results::KernelResult& kernel, const KernelDriverTests& tests);
 
 }  // namespace kgrid::host

@@ -17,7 +17,7 @@ Result<std::vector<KernelDriverTests>> per_kernel_driver_tests(const std::vector
     for (size_t i = 0; i < kernels.size(); ++i)
       per_kernel[i] = tests_from_artifacts(options.artifacts, kernels[i], test_timeout_s);
   }
-  if (!options.build.empty()) {
+  if (!options.build.empty() || options.build_options.external.given()) {
     DriverBuildOptions b = options.build_options;
     b.drivers = options.build;
     auto outcomes = build_drivers(kernels, b, out, printer);
@@ -30,6 +30,9 @@ Result<std::vector<KernelDriverTests>> per_kernel_driver_tests(const std::vector
       k.host_tests.insert(k.host_tests.end(), t.host_tests.begin(), t.host_tests.end());
       k.builds.insert(k.builds.end(), t.builds.begin(), t.builds.end());
       k.compilers.insert(t.compilers.begin(), t.compilers.end());
+      k.external_driver = t.external_driver;
+      k.external_artifacts = t.external_artifacts;
+      k.external_default_tests = t.external_default_tests;
     }
   }
   // A fault goes to the drivers that have it: verifier is BPF's, oops the module's.
@@ -46,9 +49,7 @@ Result<std::vector<KernelDriverTests>> per_kernel_driver_tests(const std::vector
 }
 
 plan::Plan with_driver_tests(const plan::Plan& plan, const KernelDriverTests& tests) {
-  plan::Plan p = plan;
-  p.tests.insert(p.tests.end(), tests.tests.begin(), tests.tests.end());
-  return p;
+  return plan_with_driver_tests(plan, tests);
 }
 
 std::vector<std::pair<fs::path, std::string>> overlay_files(const KernelDriverTests& tests) {

@@ -1,7 +1,10 @@
 // The per-kernel drivers in `kgrid run`: --build kmod,bpf builds them for
-// every kernel first (host/build_cmd.h), --artifacts DIR takes ready ones;
-// either way each kernel gets one guest test per artifact, the artifact in
-// its overlay, and host-decided tests for what did not build.
+// every kernel first (host/build_cmd.h), --driver-src DIR --build-cmd CMD
+// builds the user's own driver (host/build_external.h), --artifacts DIR
+// takes ready ones; either way each kernel gets one guest test per artifact
+// (for an external driver: each spec that names {driver}, once per
+// artifact), the artifact in its overlay, and host-decided tests for what
+// did not build.
 #pragma once
 
 #include <filesystem>
@@ -23,7 +26,7 @@ struct DriverRunOptions {
   std::filesystem::path artifacts;  // --artifacts DIR
   std::string fault;                // --driver-fault nocapture|verifier|oops
 
-  bool enabled() const { return !build.empty() || !artifacts.empty(); }
+  bool enabled() const { return !build.empty() || !artifacts.empty() || build_options.external.given(); }
 };
 
 // One entry per kernel, empty ones when nothing is enabled. Builds write to
@@ -33,7 +36,7 @@ Result<std::vector<KernelDriverTests>> per_kernel_driver_tests(const std::vector
                                                                const std::filesystem::path& out,
                                                                int test_timeout_s, StatusPrinter& printer);
 
-// `plan` plus the kernel's driver tests.
+// `plan` plus the kernel's driver tests (plan_with_driver_tests()).
 plan::Plan with_driver_tests(const plan::Plan& plan, const KernelDriverTests& tests);
 
 // The overlay files in the form InitramfsBuilder takes.

@@ -20,7 +20,9 @@
 #include <sstream>
 #include <thread>
 
+#include "host/build_cache.h"
 #include "host/build_compilers.h"
+#include "host/build_external_cell.h"
 #include "host/build_headers.h"
 #include "kernels/sha256.h"
 #include "probes/driver_sources.h"
@@ -32,13 +34,6 @@ namespace kgrid::host {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string quote_argv(const std::vector<std::string>& argv) {
   std::string out;
@@ -57,18 +52,9 @@ std::string quote_argv(const std::vector<std::string>& argv) {
   return out;
 }
 
-void write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = ::write(fd, s.data(), s.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
 // The environment of build commands: ours, minus what would change how make
-// or kbuild behave, plus LC_ALL=C.
-std::vector<std::string> build_environment() {
+// or kbuild behave, plus LC_ALL=C, plus `extra` (which replaces what it names).
+std::vector<std::string> build_environment(const std::vector<std::string>& extra) {
   static const char* const drop[] = {"MAKEFLAGS=", "MFLAGS=", "MAKELEVEL=", "MAKEFILES=", "ARCH=",
                                      "CROSS_COMPILE=", "KBUILD_OUTPUT=", "LC_ALL=", "LANG=", "LANGUAGE="};
   std::vector<std::string> env;
@@ -76,9 +62,11 @@ std::vector<std::string> build_environment() {
     std::string_view v(*e);
     bool skip = false;
     for (const char* d : drop) skip = skip || v.rfind(d, 0) == 0;
+    for (const std::string& x : extra) skip = skip || v.substr(0, v.find('=') + 1) == x.substr(0, x.find('=') + 1);
     if (!skip) env.emplace_back(v);
   }
   env.emplace_back("LC_ALL=C");
+  env.insert(env.end(), extra.begin(), extra.end());
   return env;
 }
 
@@ -121,7 +109,7 @@ std::vector<std::pair<std::string, std::string>> driver_source_files(const Build
   }
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(c.sources / c.driver, ec))
-    if (e.is_regular_file(ec)) files.emplace_back(e.path().filename().string(), slurp(e.path()));
+    if (e.is_regular_file(ec)) files.emplace_back(e.path().filename().string(), read_text(e.path()));
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -139,20 +127,13 @@ std::string cache_key(const BuildCell& c, const BuildRecipe& recipe, const fs::p
     for (size_t p; (p = line.find(w)) != std::string::npos;) line.replace(p, w.size(), "@WORK@");
     h.update(line + "\n");
   }
-  h.update(slurp(c.tree->build_dir / ".config"));
-  if (c.driver == "kmod") h.update(slurp(c.tree->build_dir / "Module.symvers"));
+  h.update(read_text(c.tree->build_dir / ".config"));
+  if (c.driver == "kmod") h.update(read_text(c.tree->build_dir / "Module.symvers"));
   return h.hex_digest();
 }
 
-bool copy_atomic(const fs::path& from, const fs::path& to) {
-  std::error_code ec;
-  fs::path tmp = to.string() + ".tmp";
-  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
-  if (!ec) fs::rename(tmp, to, ec);
-  return !ec;
-}
-
 BuildOutcome build_cell(const BuildCell& c, const BuildGridOptions& o) {
+  if (c.external) return build_external_cell(c, o);
   auto t0 = std::chrono::steady_clock::now();
   BuildOutcome r;
   r.kernel_id = c.kernel_id;
@@ -177,13 +158,13 @@ BuildOutcome build_cell(const BuildCell& c, const BuildGridOptions& o) {
     int fd;
     ~Closer() { ::close(fd); }
   } closer{log};
-  write_all(log, "kgrid build: kernel " + c.kernel_id + " (" + c.release + "), driver " + c.driver +
+  log_write(log, "kgrid build: kernel " + c.kernel_id + " (" + c.release + "), driver " + c.driver +
                      ", compiler " + c.compiler.name + "\n");
 
   std::string skip = c.tree ? "" : c.skip_reason;
   if (c.tree && c.driver == "kmod" && !c.tree->kbuild_skip.empty()) skip = c.tree->kbuild_skip;
   if (!skip.empty()) {
-    write_all(log, "SKIP: " + skip + "\n");
+    log_write(log, "SKIP: " + skip + "\n");
     return finish(BuildVerdict::Skip, skip);
   }
 
@@ -197,60 +178,84 @@ BuildOutcome build_cell(const BuildCell& c, const BuildGridOptions& o) {
     f << data;
     if (!f) return finish(BuildVerdict::BuildFail, "cannot write " + (work / name).string());
   }
-  if (!c.sources.empty()) write_all(log, "kgrid build: sources from " + (c.sources / c.driver).string() + "\n");
+  if (!c.sources.empty()) log_write(log, "kgrid build: sources from " + (c.sources / c.driver).string() + "\n");
   auto recipe = recipe_for(c.driver, *c.tree, c.compiler, work);
   if (!recipe) return finish(BuildVerdict::Skip, recipe.error().message);
   const fs::path artifact = base / (stem + recipe->extension);
   fs::remove(artifact, ec);
 
-  std::string key;
-  if (!o.cache.empty()) {
-    key = cache_key(c, *recipe, work);
-    fs::path hit = o.cache / key;
-    if (fs::is_regular_file(hit / "artifact", ec) && copy_atomic(hit / "artifact", artifact)) {
-      write_all(log, slurp(hit / "build.log"));
-      write_all(log, "kgrid build: artifact from the build cache (" + (hit / "artifact").string() + ")\n");
-      r.artifact = artifact;
-      r.cached = true;
-      return finish(BuildVerdict::Built, "");
-    }
+  std::string key = o.cache.empty() ? "" : cache_key(c, *recipe, work);
+  if (build_cache_fetch(o.cache, key, artifact, log)) {
+    r.artifact = artifact;
+    r.cached = true;
+    return finish(BuildVerdict::Built, "");
   }
 
   for (const BuildStep& step : recipe->steps) {
-    write_all(log, "$ " + quote_argv(step.argv) + "\n");
+    log_write(log, "$ " + quote_argv(step.argv) + "\n");
     off_t before = ::lseek(log, 0, SEEK_END);
-    auto rc = run_logged(step.argv, work, log, o.timeout_s);
-    if (!rc || *rc != 0) {
-      std::string all = slurp(r.log);
+    auto rc = run_logged_env(step.argv, work, log, o.timeout_s, {});
+    const std::string program = fs::path(step.argv[0]).filename().string();
+    if (rc && rc->timed_out) {
+      std::string what = timeout_reason(o.timeout_s) + ": " + program;
+      log_write(log, "TIMEOUT: " + what + "\n");
+      return finish(BuildVerdict::Timeout, what);
+    }
+    if (!rc || rc->exit_code != 0) {
+      std::string all = read_text(r.log);
       std::string excerpt = first_error_line(std::string_view(all).substr(static_cast<size_t>(std::max<off_t>(before, 0))), work);
-      std::string what = !rc ? rc.error().message : fs::path(step.argv[0]).filename().string() + " exited with status " + std::to_string(*rc);
-      write_all(log, "BUILD_FAIL: " + what + "\n");
+      std::string what = !rc ? rc.error().message : program + " exited with status " + std::to_string(rc->exit_code);
+      log_write(log, "BUILD_FAIL: " + what + "\n");
       return finish(BuildVerdict::BuildFail, excerpt.empty() ? what : excerpt);
     }
   }
   if (!fs::is_regular_file(recipe->artifact, ec))
     return finish(BuildVerdict::BuildFail, "the build succeeded but left no " + recipe->artifact.filename().string());
-  if (!copy_atomic(recipe->artifact, artifact))
+  if (!copy_file_atomic(recipe->artifact, artifact))
     return finish(BuildVerdict::BuildFail, "cannot copy the artifact to " + artifact.string());
   r.artifact = artifact;
-  write_all(log, "BUILT: " + artifact.string() + "\n");
+  log_write(log, "BUILT: " + artifact.string() + "\n");
 
-  if (!key.empty()) {
-    // Stored through a temp dir + rename, so a concurrent kgrid sees all or nothing.
-    fs::path tmp = o.cache / (key + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(::gettid()));
-    fs::create_directories(tmp, ec);
-    if (!ec && copy_atomic(artifact, tmp / "artifact") && copy_atomic(r.log, tmp / "build.log")) fs::rename(tmp, o.cache / key, ec);
-    fs::remove_all(tmp, ec);
-  }
+  build_cache_store(o.cache, key, artifact, r.log);
   return finish(BuildVerdict::Built, "");
 }
 
 }  // namespace
 
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void log_write(int fd, std::string_view s) {
+  while (!s.empty()) {
+    ssize_t n = ::write(fd, s.data(), s.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    s.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string timeout_reason(double timeout_s) {
+  return "build timed out after " + std::to_string(static_cast<long long>(timeout_s)) + "s (killed)";
+}
+
 Result<int> run_logged(const std::vector<std::string>& argv, const fs::path& cwd, int log_fd, double timeout_s) {
+  auto r = run_logged_env(argv, cwd, log_fd, timeout_s, {});
+  if (!r) return r.error();
+  if (r->timed_out)
+    return make_error(fs::path(argv[0]).filename().string() + " timed out after " +
+                      std::to_string(static_cast<int>(timeout_s)) + "s");
+  return r->exit_code;
+}
+
+Result<LoggedExit> run_logged_env(const std::vector<std::string>& argv, const fs::path& cwd, int log_fd,
+                                  double timeout_s, const std::vector<std::string>& extra_env) {
   if (argv.empty()) return make_error("empty command");
   const std::string exe = resolve_exe(argv[0]).string();
-  std::vector<std::string> env = build_environment();
+  std::vector<std::string> env = build_environment(extra_env);
   std::vector<char*> args, envp;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -298,10 +303,11 @@ Result<int> run_logged(const std::vector<std::string>& argv, const fs::path& cwd
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   ::kill(-pid, SIGKILL);  // whatever the command left running in its group
-  if (timed_out) return make_error(fs::path(argv[0]).filename().string() + " timed out after " +
-                                   std::to_string(static_cast<int>(timeout_s)) + "s");
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
+  LoggedExit r;
+  r.timed_out = timed_out;
+  r.timeout_s = timeout_s;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
 }
 
 Status probe_compiler(Compiler& compiler) {

@@ -5,12 +5,17 @@
 //   OUT/build/<kernel-id>/<driver>-<compiler>/      the work dir (sources, objects)
 //   OUT/build/<kernel-id>/<driver>-<compiler>.log   every line the build printed
 //   OUT/build/<kernel-id>/<driver>-<compiler>.ko|.o the artifact, when BUILT
+//
+// An external driver's cells (--driver-src, host/build_external_cell.h) have
+// the same log and artifact, and SRC/ and OUT/ inside their work dir.
 #pragma once
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -18,6 +23,8 @@
 #include "host/build_types.h"
 
 namespace kgrid::host {
+
+struct ExternalDriver;  // host/build_external.h
 
 struct BuildCell {
   std::string kernel_id;
@@ -27,6 +34,9 @@ struct BuildCell {
   std::optional<HeaderTree> tree;  // nullopt: SKIP with skip_reason
   std::string skip_reason;
   std::filesystem::path sources;   // empty: the embedded sources; else DIR with DIR/<driver>/*
+  // Set for a cell of an external driver (driver is then its name): built by
+  // its own command, see host/build_external_cell.h. Shared by its cells.
+  std::shared_ptr<const ExternalDriver> external;
 };
 
 struct BuildGridOptions {
@@ -46,6 +56,29 @@ std::vector<BuildOutcome> run_build_grid(const std::vector<BuildCell>& cells, co
 // an error for a command that could not start or ran out of time.
 Result<int> run_logged(const std::vector<std::string>& argv, const std::filesystem::path& cwd, int log_fd,
                        double timeout_s);
+
+// How a logged command ended.
+struct LoggedExit {
+  int exit_code = 0;       // 128+N when killed by signal N; 127: could not execute
+  bool timed_out = false;  // it ran out of time and its process group was killed
+  double timeout_s = 0;
+};
+
+// run_logged() with `env` ("NAME=value") added to the build environment,
+// replacing inherited variables of the same names; a timeout is a result
+// here, not an error (errors: the command could not be started at all).
+Result<LoggedExit> run_logged_env(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                                  int log_fd, double timeout_s, const std::vector<std::string>& env);
+
+// "build timed out after 600s (killed)": the reason of a TIMEOUT cell.
+std::string timeout_reason(double timeout_s);
+
+// Appends `text` to a log fd (short writes and EINTR handled; errors ignored:
+// a log that cannot be written does not change a build's outcome).
+void log_write(int fd, std::string_view text);
+
+// A whole file as text; empty when unreadable.
+std::string read_text(const std::filesystem::path& path);
 
 // Fills in `resource_include` of a clang (by asking it); gcc is unchanged.
 Status probe_compiler(Compiler& compiler);

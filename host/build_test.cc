@@ -191,10 +191,10 @@ TEST_CASE("the grid: BUILT, BUILD_FAIL with the error line, SKIP; logs per cell;
   HeaderTree skip = ok;
   skip.kbuild_skip = "kbuild host tools need GLIBC_2.38; this host has 2.36";
   std::vector<BuildCell> cells = {
-      {"k-ok", "6.1.0-test-amd64", "kmod", fake_gcc(), ok, "", {}},
-      {"k-bad", "6.1.0-bad-amd64", "kmod", fake_gcc(), bad, "", {}},
-      {"k-skip", "6.12.0-amd64", "kmod", fake_gcc(), skip, "", {}},
-      {"k-none", "7.0.0-amd64", "kmod", fake_gcc(), std::nullopt, "no headers for 7.0.0-amd64", {}},
+      {"k-ok", "6.1.0-test-amd64", "kmod", fake_gcc(), ok, "", {}, nullptr},
+      {"k-bad", "6.1.0-bad-amd64", "kmod", fake_gcc(), bad, "", {}, nullptr},
+      {"k-skip", "6.12.0-amd64", "kmod", fake_gcc(), skip, "", {}, nullptr},
+      {"k-none", "7.0.0-amd64", "kmod", fake_gcc(), std::nullopt, "no headers for 7.0.0-amd64", {}, nullptr},
   };
   BuildGridOptions o;
   o.out = d.path / "out";
@@ -237,9 +237,9 @@ TEST_CASE("the grid: BUILT, BUILD_FAIL with the error line, SKIP; logs per cell;
 
 TEST_CASE("plan tests from outcomes: one guest test per artifact, host tests for the rest") {
   std::vector<BuildOutcome> outs(3);
-  outs[0] = {"k", "6.1.0-50-amd64", "kmod", "gcc-12", BuildVerdict::Built, "", "/o/build/k/kmod-gcc-12.ko", "/o/l1", 1.5};
-  outs[1] = {"k", "6.1.0-50-amd64", "bpf", "clang-14", BuildVerdict::BuildFail, "x.c:1: error: boom", "", "/o/l2", 0.2};
-  outs[2] = {"k", "6.1.0-50-amd64", "kmod", "gcc-11", BuildVerdict::Skip, "kbuild host tools need GLIBC_2.38", "", "/o/l3", 0};
+  outs[0] = {"k", "6.1.0-50-amd64", "kmod", "gcc-12", BuildVerdict::Built, "", "/o/build/k/kmod-gcc-12.ko", "/o/l1", 1.5, false, ""};
+  outs[1] = {"k", "6.1.0-50-amd64", "bpf", "clang-14", BuildVerdict::BuildFail, "x.c:1: error: boom", "", "/o/l2", 0.2, false, ""};
+  outs[2] = {"k", "6.1.0-50-amd64", "kmod", "gcc-11", BuildVerdict::Skip, "kbuild host tools need GLIBC_2.38", "", "/o/l3", 0, false, ""};
   KernelDriverTests t = tests_from_builds(outs, 45);
   REQUIRE(t.tests.size() == 1);
   const auto& test = t.tests[0];

@@ -32,24 +32,29 @@ struct HeaderTree {
   std::vector<std::string> notes;    // from the headers provider, e.g. a backports kbuild
 };
 
-enum class BuildVerdict { Built, BuildFail, Skip };
+// Timeout: the build ran longer than its limit and was killed (the whole
+// process group).
+enum class BuildVerdict { Built, BuildFail, Skip, Timeout };
 
-const char* build_verdict_name(BuildVerdict v);  // BUILT, BUILD_FAIL, SKIP
+const char* build_verdict_name(BuildVerdict v);  // BUILT, BUILD_FAIL, SKIP, TIMEOUT
 
 // One cell of the grid and its outcome.
 struct BuildOutcome {
   std::string kernel_id;
   std::string release;
-  std::string driver;    // kmod, bpf
+  std::string driver;    // kmod, bpf, or an external driver's name (--driver-name)
   std::string compiler;  // gcc-12, clang-14
   BuildVerdict verdict = BuildVerdict::Skip;
-  std::string reason;    // BUILD_FAIL: the first compiler error line; SKIP: why
+  std::string reason;    // BUILD_FAIL: the first compiler error line; SKIP: why; TIMEOUT: the limit
   std::filesystem::path artifact;  // the .ko / .o, when built
   std::filesystem::path log;       // everything the build printed
   double duration_s = 0;
   bool cached = false;   // the artifact came from the build cache
+  std::string kind;      // external drivers only: kmod or bpf (what the artifact is); empty: driver is the kind
 
   std::string test_name() const { return driver + "/" + compiler; }  // kmod/gcc-12
+  std::string artifact_kind() const { return kind.empty() ? driver : kind; }
+  bool external() const { return !kind.empty(); }
 };
 
 // Which compiler family builds a driver: kmod -> gcc, bpf -> clang.

@@ -17,6 +17,21 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+// --driver-src DIR --build-cmd CMD ...: the user's own driver, for kgrid build and kgrid run.
+void add_external_driver_options(CLI::App* cmd, kgrid::host::ExternalDriverOptions& o) {
+  cmd->add_option("--driver-src", o.src,
+                  "Your driver's source tree: each kernel x compiler builds it in its own copy ($SRC); DIR is not written");
+  cmd->add_option("--build-cmd", o.cmd,
+                  "With --driver-src: the build command, run by /bin/sh in $SRC with KERNEL_DIR, KERNEL_RELEASE, ARCH, "
+                  "CC, CLANG, OUT, SRC, KGRID_MAKE_ARGS... set, e.g. 'make -C \"$KERNEL_DIR\" M=\"$SRC\" CC=\"$CC\" modules'");
+  cmd->add_option("--driver-name", o.name, "With --driver-src: the driver's name in results (default: DIR's name)");
+  cmd->add_option("--driver-kind", o.kind, "With --driver-src: kmod (built with gcc-N; default) or bpf (clang-N)")
+      ->check(CLI::IsMember({"kmod", "bpf"}));
+  cmd->add_option("--artifact", o.artifact,
+                  "With --driver-src: the built file, a glob relative to $OUT (else a new file in $SRC); "
+                  "default *.ko (kmod), *.o (bpf)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,6 +81,10 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-build-cache", run.drivers.build_options.no_cache, "For --build: rebuild even what is cached");
   run_cmd->add_option("--artifacts", run.drivers.artifacts,
                       "Test ready drivers: DIR/<release or kernel id>/*.ko (kmod) and *.o (bpf), e.g. OUT/build of kgrid build");
+  add_external_driver_options(run_cmd, run.drivers.build_options.external);
+  run_cmd->add_option("--build-timeout", run.drivers.build_options.timeout_s,
+                      "For --build and --driver-src: seconds per build (then TIMEOUT)")
+      ->capture_default_str();
   run_cmd->add_option("--driver-fault", run.drivers.fault,
                       "Break the per-kernel drivers on purpose, to check the harness: nocapture, verifier (bpf), oops (kmod)")
       ->check(CLI::IsMember({"nocapture", "verifier", "oops"}));
@@ -73,11 +92,12 @@ int main(int argc, char** argv) {
   // kgrid build
   kgrid::host::BuildCommandOptions bopts;
   CLI::App* build_cmd = app.add_subcommand(
-      "build", "Build the per-kernel drivers (kmod with gcc-N, bpf with clang-N) for every kernel, in parallel");
+      "build", "Build the per-kernel drivers (kmod with gcc-N, bpf with clang-N, or yours with --driver-src) for every kernel, in parallel");
   build_cmd->add_option("--kernel,-k", bopts.kernels, "A kernel image, a directory of images, or debian:<suite>/<package>; repeatable");
   build_cmd->add_option("kernels", bopts.kernels, "More kernels, as for --kernel");
   build_cmd->add_option("--grid,-g", bopts.grid, "A grid file (TOML) listing kernels");
-  build_cmd->add_option("--driver", bopts.build.drivers, "Drivers to build: kmod, bpf (default: both)")
+  build_cmd->add_option("--driver", bopts.build.drivers,
+                        "Reference drivers to build: kmod, bpf (default: both, or none with --driver-src)")
       ->delimiter(',')
       ->check(CLI::IsMember({"kmod", "bpf"}));
   build_cmd->add_option("--compiler", bopts.build.compilers,
@@ -86,6 +106,7 @@ int main(int argc, char** argv) {
   build_cmd->add_option("--headers", bopts.build.headers_dir, "DIR/<release> is each kernel's prepared build dir");
   build_cmd->add_option("--sources", bopts.build.sources_dir,
                         "Build DIR/kmod/ and DIR/bpf/ (e.g. a modified copy of probes/kmod) instead of the built-in sources");
+  add_external_driver_options(build_cmd, bopts.build.external);
   build_cmd->add_option("--out,-o", bopts.out, "Output directory: OUT/build/<kernel-id>/, OUT/results.json")->capture_default_str();
   build_cmd->add_option("-j,--jobs", bopts.build.jobs, "Parallel builds (default: number of cores)");
   build_cmd->add_option("--timeout", bopts.build.timeout_s, "Seconds per build")->capture_default_str();
