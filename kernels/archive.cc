@@ -23,6 +23,13 @@ Result<ArchiveAccess> archive_access(const FetchOptions& options) {
     a.root = *d;
   }
   a.offline = options.offline || offline_from_env();
+  if (options.fetch_mode) {
+    a.fetch_mode = *options.fetch_mode;
+  } else if (const char* env = std::getenv("KGRID_FETCH"); env && *env) {
+    auto mode = parse_fetch_mode(env);
+    if (!mode) return make_error("KGRID_FETCH: " + mode.error().message);
+    a.fetch_mode = *mode;
+  }
   if (!a.offline) {
     auto mirror = find_debian_mirror(options.mirror, options.apt_dir);
     if (!mirror) return mirror.error();

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "kernels/deb_stream.h"
 #include "kernels/debian_index.h"
 #include "kernels/packages.h"
 
@@ -23,6 +25,9 @@ struct FetchOptions {
   std::filesystem::path apt_dir = "/etc/apt";
   std::filesystem::path keyring;    // empty: $KGRID_KEYRING, then the Debian archive keyring
   std::function<void(const std::string&)> log;  // progress lines; may be empty
+  // How kernel packages are fetched (deb_stream.h); empty: $KGRID_FETCH
+  // ("verified" or "partial"), else verified.
+  std::optional<FetchMode> fetch_mode;
 };
 
 // Whether KGRID_OFFLINE asks for offline mode (set, not empty, not "0").
@@ -32,6 +37,7 @@ struct ArchiveAccess {
   std::filesystem::path root;  // the cache directory
   std::string mirror;          // empty when offline
   bool offline = false;
+  FetchMode fetch_mode = FetchMode::Verified;
   IndexPolicy policy;
   FetchOptions options;
   void say(const std::string& line) const {
@@ -39,7 +45,7 @@ struct ArchiveAccess {
   }
 };
 
-// Resolves the cache directory and (unless offline) the mirror.
+// Resolves the cache directory, the fetch mode and (unless offline) the mirror.
 Result<ArchiveAccess> archive_access(const FetchOptions& options);
 
 IndexLocation index_location(const ArchiveAccess& access, const std::string& suite, const std::string& arch);

@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "common/result.h"
+#include "kernels/md5sums.h"
+
+struct archive;
 
 namespace kgrid::kernels {
 
@@ -25,6 +28,13 @@ struct DebExtract {
 // Reading stops once every wanted file is found. A wanted file that is
 // missing is an error naming it and the package.
 Status extract_from_deb(const std::filesystem::path& deb, const std::vector<DebExtract>& wanted);
+
+// The same from an ar archive the caller opened (a .deb read as it is
+// downloaded, see deb_stream.h); `label` names it in errors. With
+// `md5sums`, control.tar's md5sums (which comes before data.tar) is read
+// into it; a package without one leaves it empty.
+Status extract_from_deb_archive(archive* outer, const std::string& label, const std::vector<DebExtract>& wanted,
+                                Md5Sums* md5sums = nullptr);
 
 // "./a//b/" -> "a/b"; empty for "./". Does not resolve "..".
 std::string normalize_archive_path(std::string_view path);

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "kernels/deb_stream.h"
+#include "kernels/sha256.h"
 #include "kernels/testing.h"
 
 using namespace kgrid;
@@ -88,10 +90,21 @@ TEST_CASE("hostile .deb files are rejected and write nothing outside") {
     ScratchDir d;
     fs::create_directories(d.path() / "a" / "b" / "cache");
     const fs::path out = d.path() / "a" / "b" / "cache" / "out";
-    write_file(d.path() / "a" / "b" / "cache" / "k.deb", make_deb("data.tar.xz", make_tar(c.entries)));
-    Status st = extract_from_deb(d.path() / "a" / "b" / "cache" / "k.deb", wanted_in(out));
+    const fs::path deb = d.path() / "a" / "b" / "cache" / "k.deb";
+    write_file(deb, make_deb("data.tar.xz", make_tar(c.entries), md5sums_of(c.entries)));
+    Status st = extract_from_deb(deb, wanted_in(out));
     REQUIRE_FALSE(st.ok());
     CHECK_MESSAGE(st.error().message.find(c.expect) != std::string::npos, st.error().message);
+    // The same checks while streaming (deb_stream.h), in both modes.
+    DownloadOptions index;
+    index.expected_sha256 = sha256_hex(slurp(deb));
+    index.expected_size = fs::file_size(deb);
+    for (FetchMode mode : {FetchMode::Verified, FetchMode::Partial}) {
+      CAPTURE(fetch_mode_name(mode));
+      auto streamed = stream_from_deb("file://" + deb.string(), wanted_in(out), mode, index);
+      REQUIRE_FALSE(streamed.ok());
+      CHECK_MESSAGE(streamed.error().message.find(c.expect) != std::string::npos, streamed.error().message);
+    }
     // Only the package and possibly the (caller-owned) output dir exist.
     for (const auto& p : tree(d.path())) {
       CHECK_MESSAGE(p.string().find("evil") == std::string::npos, p.string());

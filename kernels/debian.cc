@@ -10,6 +10,7 @@
 #include "kernels/cache.h"
 #include "kernels/config.h"
 #include "kernels/deb.h"
+#include "kernels/deb_stream.h"
 #include "kernels/debian_index.h"
 #include "kernels/http.h"
 #include "kernels/image.h"
@@ -37,13 +38,10 @@ std::string kernel_arch(const std::string& debian_arch) {
   return "";
 }
 
-void say(const FetchOptions& o, const std::string& line) {
-  if (o.log) o.log(line);
-}
-
-std::string megabytes(uint64_t bytes) {
+// "23.4": megabytes with one decimal.
+std::string mb(uint64_t bytes) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(bytes) / 1e6);
   return buf;
 }
 
@@ -79,8 +77,15 @@ Result<KernelResolution> resolve(const Selector& sel, const ArchiveAccess& acces
   return r;
 }
 
+// What installing a kernel fetched, for meta.json and FetchedKernel.
+struct Installed {
+  std::string verified = kVerifiedSha256;
+  uint64_t bytes_fetched = 0;
+  uint64_t package_size = 0;
+};
+
 json meta_json(const Selector& sel, const KernelResolution& r, const std::string& vmlinuz_sha,
-               const std::string& config_sha) {
+               const std::string& config_sha, const Installed& got) {
   return {{"suite", sel.suite},
           {"package", r.package},
           {"version", r.version},
@@ -93,31 +98,40 @@ json meta_json(const Selector& sel, const KernelResolution& r, const std::string
           {"config_package", r.config.package},
           {"config_deb_sha256", r.config.sha256},
           {"sha256", vmlinuz_sha},
-          {"config_sha256", config_sha}};
+          {"config_sha256", config_sha},
+          {"verified", got.verified},
+          {"bytes_fetched", got.bytes_fetched},
+          {"package_size", got.package_size}};
 }
 
-// True when `dir` holds this resolution's kernel, intact.
-bool cached_kernel_ok(const fs::path& dir, const KernelResolution& r, std::string* why) {
+// The meta.json of `dir` when it holds this resolution's kernel, intact,
+// and verified as `mode` asks (entries from before "verified" existed were
+// checked by SHA-256).
+std::optional<json> cached_kernel(const fs::path& dir, const KernelResolution& r, FetchMode mode, std::string* why) {
   auto text = read_file(dir / "meta.json");
-  if (!text) return false;
+  if (!text) return std::nullopt;
   json meta = json::parse(*text, nullptr, false);
   if (meta.is_discarded() || !meta.is_object()) {
     *why = "damaged meta.json";
-    return false;
+    return std::nullopt;
   }
   if (meta.value("abi", "") != r.abi || meta.value("deb_sha256", "") != r.image.sha256 ||
       meta.value("config_deb_sha256", "") != r.config.sha256) {
     *why = "the index now has another build";
-    return false;
+    return std::nullopt;
+  }
+  if (mode == FetchMode::Verified && meta.value("verified", kVerifiedSha256) != std::string(kVerifiedSha256)) {
+    *why = "it was fetched partially (package SHA-256 not checked), now verified is asked for";
+    return std::nullopt;
   }
   auto vmlinuz = sha256_file(dir / "vmlinuz");
   auto config = sha256_file(dir / "config");
   if (!vmlinuz || !config || *vmlinuz != meta.value("sha256", "") ||
       *config != meta.value("config_sha256", "")) {
     *why = "the cached files do not match meta.json";
-    return false;
+    return std::nullopt;
   }
-  return true;
+  return meta;
 }
 
 // Removes what killed kgrid processes left behind in `dir`: entries older
@@ -134,15 +148,16 @@ void remove_stale(const fs::path& dir, std::string_view prefix) {
   }
 }
 
-// Downloads the package(s), unpacks vmlinuz and config into a temporary
+// Streams the package(s), unpacking vmlinuz and config into a temporary
 // directory, checks them and moves the directory into place.
-Status install_kernel(const Selector& sel, const KernelResolution& r, const std::string& mirror,
-                      const fs::path& root, const fs::path& dir, const FetchOptions& opts) {
+Result<Installed> install_kernel(const Selector& sel, const KernelResolution& r, const ArchiveAccess& access,
+                                 const fs::path& dir) {
+  const fs::path& root = access.root;
   remove_stale(root / "kernels", ".");
-  remove_stale(root / "downloads", "");
+  remove_stale(root / "downloads", "");  // whole packages of older kgrid versions
   TempPath work(temp_path_for(root / "kernels" / ("." + dir.filename().string())));
   Status st = make_dirs(work.path());
-  if (!st) return st;
+  if (!st) return st.error();
   // Group the wanted files by package (one package in the "boot" layout).
   std::map<std::string, std::pair<const DebFile*, std::vector<DebExtract>>> by_deb;
   by_deb[r.image.filename].first = &r.image;
@@ -150,22 +165,26 @@ Status install_kernel(const Selector& sel, const KernelResolution& r, const std:
   by_deb[r.config.filename].first = &r.config;
   by_deb[r.config.filename].second.push_back({r.config.path_in_deb, work.path() / "config"});
 
+  Installed got;
   for (auto& [filename, job] : by_deb) {
     const DebFile& deb = *job.first;
     if (is_unsafe_archive_path(filename) || fs::path(filename).filename().empty()) {
       return make_error("refusing index Filename \"" + filename + "\" of " + deb.package);
     }
-    // A name of this process's own: another suite may fetch the same file.
-    TempPath local(temp_path_for(root / "downloads" / fs::path(filename).filename()));
-    const std::string url = mirror + "/" + filename;
-    say(opts, "downloading " + url + " (" + megabytes(deb.size) + ")");
+    const std::string url = access.mirror + "/" + filename;
+    access.say("downloading " + url + " (" + mb(deb.size) + " MB, " + fetch_mode_name(access.fetch_mode) + ")");
     DownloadOptions dl;
     dl.expected_sha256 = deb.sha256;
     dl.expected_size = deb.size;
-    auto got = download(url, local.path(), dl);
-    if (!got) return got.error();
-    st = extract_from_deb(local.path(), job.second);
-    if (!st) return st;
+    auto streamed = stream_from_deb(url, job.second, access.fetch_mode, dl);
+    if (!streamed) return streamed.error();
+    for (const auto& note : streamed->notes) access.say(note);
+    access.say("fetched " + mb(streamed->bytes_fetched) + " of " + mb(deb.size) + " MB of " + deb.package +
+               (streamed->sha256_checked ? " (package SHA-256 checked)"
+                                         : " (stopped early: md5sums checked, package SHA-256 not)"));
+    got.bytes_fetched += streamed->bytes_fetched;
+    got.package_size += deb.size;
+    if (!streamed->sha256_checked) got.verified = kVerifiedPartial;
   }
 
   auto img = inspect_image(work.path() / "vmlinuz");
@@ -186,8 +205,8 @@ Status install_kernel(const Selector& sel, const KernelResolution& r, const std:
   auto config_sha = sha256_file(work.path() / "config");
   if (!config_sha) return config_sha.error();
   st = write_file_atomic(work.path() / "meta.json",
-                         meta_json(sel, r, *vmlinuz_sha, *config_sha).dump(2) + "\n");
-  if (!st) return st;
+                         meta_json(sel, r, *vmlinuz_sha, *config_sha, got).dump(2) + "\n");
+  if (!st) return st.error();
 
   std::error_code ec;
   TempPath old;  // an older build under the same ABI, removed once replaced
@@ -199,7 +218,7 @@ Status install_kernel(const Selector& sel, const KernelResolution& r, const std:
   fs::rename(work.path(), dir, ec);
   if (ec) return make_error("cannot move the kernel into " + dir.string() + ": " + ec.message());
   work.release();
-  return ok_status();
+  return got;
 }
 
 }  // namespace
@@ -257,15 +276,25 @@ Result<FetchedKernel> fetch_resolved(const Selector& sel, const KernelResolution
   auto lock = FileLock::acquire(root / "locks" / (out.id + ".lock"));
   if (!lock) return lock.error();
   std::string why;
-  if (cached_kernel_ok(dir, res, &why)) {
+  if (auto meta = cached_kernel(dir, res, access.fetch_mode, &why)) {
     out.from_cache = true;
+    out.verified = meta->value("verified", kVerifiedSha256);
+    out.package_size = meta->value("package_size", uint64_t{0});
   } else if (access.offline) {
     return make_error(sel.text() + ": offline (KGRID_OFFLINE) and " + out.id + " is not in " +
                       (root / "kernels").string() + (why.empty() ? "" : " (" + why + ")"));
   } else {
     if (!why.empty()) access.say(out.id + ": fetching again: " + why);
-    Status st = install_kernel(sel, res, access.mirror, root, dir, access.options);
-    if (!st) return st.error();
+    auto got = install_kernel(sel, res, access, dir);
+    if (!got) return got.error();
+    out.verified = got->verified;
+    out.bytes_fetched = got->bytes_fetched;
+    out.package_size = got->package_size;
+  }
+  if (out.verified != kVerifiedSha256) {
+    out.warnings.push_back(out.id + ": fetched partially: vmlinuz and config were checked against the md5sums "
+                           "inside the package (which catch corruption, not tampering); the package's SHA-256 "
+                           "from the signed index was not checked (fetch with --fetch verified to check it)");
   }
   touch_last_used(dir);
   out.image = dir / "vmlinuz";

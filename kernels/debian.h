@@ -6,10 +6,15 @@
 //   <cache>/kernels/debian-<suite>-<abi>/meta.json
 //
 // The suite's InRelease signature and the index hash are checked first (see
-// debian_index.h); the .deb files are downloaded, checked against the
-// index's SHA-256, unpacked (vmlinuz and config only) and deleted. A cached kernel needs no
-// network except the Packages index refresh (every 6 hours by default);
-// offline mode (FetchOptions::offline or KGRID_OFFLINE=1) needs none at all.
+// debian_index.h); vmlinuz and config are unpacked from the .deb files while
+// they download (deb_stream.h): in the default "verified" mode the rest of
+// each package still comes down to check its SHA-256 against the index
+// before anything is cached; in "partial" mode the transfer stops once the
+// files are out and they are checked against the package's own md5sums.
+// meta.json records which ("verified") and the bytes fetched. A cached
+// kernel needs no network except the Packages index refresh (every 6 hours
+// by default); offline mode (FetchOptions::offline or KGRID_OFFLINE=1)
+// needs none at all.
 #pragma once
 
 #include <chrono>
@@ -36,6 +41,11 @@ struct Selector {
 // Accepts "debian:<suite>/<package>" and "debian:<suite>/<package>@<arch>".
 Result<Selector> parse_selector(std::string_view text);
 
+// meta.json "verified": the packages' SHA-256 was checked against the
+// signed index, or (partial fetch) only their md5sums.
+inline constexpr const char* kVerifiedSha256 = "sha256";
+inline constexpr const char* kVerifiedPartial = "partial (md5sums in the package; package sha256 not checked)";
+
 struct FetchedKernel {
   std::string id;  // "debian-bookworm-6.1.0-50-amd64"
   std::filesystem::path image;
@@ -46,6 +56,9 @@ struct FetchedKernel {
   std::string version;  // of the selected package
   std::string arch;     // Debian architecture: "amd64"
   bool from_cache = false;  // no package was downloaded
+  std::string verified;     // kVerifiedSha256 or kVerifiedPartial (Debian kernels)
+  uint64_t bytes_fetched = 0;  // by this call (0 from the cache)
+  uint64_t package_size = 0;   // of the package(s) holding vmlinuz and config
   std::vector<std::string> warnings;
 };
 

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <iostream>
 #include <optional>
-#include <random>
 #include <thread>
 #include <stdlib.h>
 
@@ -48,13 +47,6 @@ namespace {
 const std::string kOldAbi = "6.1.0-99-amd64";
 const std::string kNewAbi = "7.2.13+deb99-amd64";
 
-std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = static_cast<char>(rng());
-  return s;
-}
-
 std::string bz(const std::string& abi) {
   return make_bzimage(abi + " (debian-kernel@lists.example) #1 SMP Debian test", "\x28\xb5\x2f\xfd");
 }
@@ -68,11 +60,6 @@ std::string old_layout_deb(const std::string& abi, std::vector<E> extra = {}) {
   for (auto& e : extra) entries.insert(entries.begin(), e);
   entries.push_back({E::File, "./lib/modules/" + abi + "/big.ko", random_bytes(1200000, 1), ""});
   return make_deb("data.tar.zst", make_tar(entries, "zstd"));
-}
-
-bool empty_or_missing(const fs::path& p) {
-  std::error_code ec;
-  return !fs::exists(p, ec) || fs::is_empty(p, ec);
 }
 
 }  // namespace

@@ -1,15 +1,12 @@
 #include "kernels/http.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-#include <memory>
-#include <mutex>
 
 #include "kernels/cache.h"
+#include "kernels/curl_easy.h"
 #include "kernels/sha256.h"
 
 namespace kgrid::kernels {
@@ -40,20 +37,10 @@ size_t on_data(char* ptr, size_t size, size_t nmemb, void* user) {
   return n;
 }
 
-struct CurlFree {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 }  // namespace
 
 Result<Downloaded> download(const std::string& url, const std::filesystem::path& dest,
                             const DownloadOptions& options) {
-  global_init();
   if (dest.has_parent_path()) {
     Status st = make_dirs(dest.parent_path());
     if (!st) return st.error();
@@ -65,37 +52,20 @@ Result<Downloaded> download(const std::string& url, const std::filesystem::path&
   Sink sink;
   sink.fd = fd.get();
   char errbuf[CURL_ERROR_SIZE] = {0};
-  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());  // goes before errbuf and sink
+  curl::EasyPtr curl = curl::new_easy();  // goes before errbuf and sink
   if (!curl) return make_error("curl_easy_init failed for " + url);
   CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_s);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.low_speed_time_s);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, options.total_timeout_s);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "kgrid/0.1");
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl::set_common_options(c, url, options, errbuf);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
 
   CURLcode rc = curl_easy_perform(c);
-  long http_code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http_code);
   if (rc != CURLE_OK) {
-    if (rc == CURLE_HTTP_RETURNED_ERROR) {
-      return make_error("download " + url + " failed: HTTP " + std::to_string(http_code));
-    }
     if (rc == CURLE_WRITE_ERROR && sink.write_errno) {
       errno = sink.write_errno;
       return errno_error("download " + url + " failed: cannot write", tmp.path());
     }
-    std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    std::string code = http_code ? " (HTTP " + std::to_string(http_code) + ")" : "";
-    return make_error("download " + url + " failed" + code + ": " + detail);
+    return make_error(curl::transfer_error(c, rc, url, errbuf));
   }
   if (::fsync(fd.get()) != 0) return errno_error("cannot fsync", tmp.path());
   fd.reset();
@@ -103,17 +73,23 @@ Result<Downloaded> download(const std::string& url, const std::filesystem::path&
   Downloaded out;
   out.size = sink.size;
   out.sha256 = sink.hash.hex_digest();
-  if (options.expected_size && out.size != *options.expected_size) {
-    return make_error("download " + url + ": got " + std::to_string(out.size) +
-                      " bytes, expected " + std::to_string(*options.expected_size));
-  }
-  if (options.expected_sha256 && out.sha256 != *options.expected_sha256) {
-    return make_error("download " + url + ": SHA-256 mismatch: got " + out.sha256 +
-                      ", expected " + *options.expected_sha256);
-  }
+  Status st = check_download(url, out, options);
+  if (!st) return st.error();
   if (::rename(tmp.path().c_str(), dest.c_str()) != 0) return errno_error("cannot rename to", dest);
   tmp.release();
   return out;
+}
+
+Status check_download(const std::string& url, const Downloaded& got, const DownloadOptions& options) {
+  if (options.expected_size && got.size != *options.expected_size) {
+    return make_error("download " + url + ": got " + std::to_string(got.size) + " bytes, expected " +
+                      std::to_string(*options.expected_size));
+  }
+  if (options.expected_sha256 && got.sha256 != *options.expected_sha256) {
+    return make_error("download " + url + ": SHA-256 mismatch: got " + got.sha256 + ", expected " +
+                      *options.expected_sha256);
+  }
+  return ok_status();
 }
 
 }  // namespace kgrid::kernels

@@ -33,4 +33,8 @@ struct Downloaded {
 Result<Downloaded> download(const std::string& url, const std::filesystem::path& dest,
                             const DownloadOptions& options = {});
 
+// The size and SHA-256 of a finished download against those `options`
+// expect: "download <url>: SHA-256 mismatch: got <hex>, expected <hex>".
+Status check_download(const std::string& url, const Downloaded& got, const DownloadOptions& options);
+
 }  // namespace kgrid::kernels

@@ -1,17 +1,12 @@
 #include "kernels/http.h"
 
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
-#include <thread>
 
 #include "kernels/sha256.h"
 #include "kernels/testing.h"
+#include "kernels/testing_http.h"
 
 using namespace kgrid::kernels;
 using namespace kgrid::kernels::testing;
@@ -19,67 +14,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A tiny HTTP server on 127.0.0.1 that answers each request path with a
-// canned raw response, serves at most `max_requests` requests and gives up
-// after a few seconds without a connection.
-class CannedServer {
- public:
-  CannedServer(std::map<std::string, std::string> responses, int max_requests)
-      : responses_(std::move(responses)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(fd_, 4) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this, max_requests] { serve(max_requests); });
-  }
-  ~CannedServer() {
-    thread_.join();
-    ::close(fd_);
-  }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
- private:
-  void serve(int max_requests) {
-    for (int i = 0; i < max_requests; ++i) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 5000) <= 0) return;
-      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) return;
-      std::string req;
-      char buf[4096];
-      while (req.find("\r\n\r\n") == std::string::npos) {
-        pollfd q{c, POLLIN, 0};
-        if (::poll(&q, 1, 5000) <= 0) break;
-        ssize_t n = ::read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        req.append(buf, static_cast<size_t>(n));
-      }
-      std::string path = req.substr(4, req.find(' ', 4) - 4);  // "GET <path> HTTP/1.1"
-      auto it = responses_.find(path);
-      std::string resp = it != responses_.end() ? it->second
-                                                 : "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n";
-      (void)!::write(c, resp.data(), resp.size());
-      ::shutdown(c, SHUT_RDWR);
-      ::close(c);
-    }
-  }
-
-  std::map<std::string, std::string> responses_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-};
-
-std::string ok_response(const std::string& body, size_t claimed_length) {
-  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(claimed_length) +
-         "\r\nConnection: close\r\n\r\n" + body;
+// Canned raw responses by path; anything else is a 500.
+TestHttpServer::Handler canned(std::map<std::string, std::string> responses) {
+  return [responses = std::move(responses)](const std::string& path) {
+    auto it = responses.find(path);
+    return it != responses.end() ? it->second : "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n";
+  };
 }
 
 size_t entries(const fs::path& dir) {
@@ -92,10 +32,9 @@ size_t entries(const fs::path& dir) {
 
 TEST_CASE("downloads land whole, with their SHA-256, or not at all") {
   const std::string body(100000, 'k');
-  CannedServer server({{"/ok", ok_response(body, body.size())},
-                       {"/missing", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found"},
-                       {"/cut", ok_response(body.substr(0, 1000), body.size())}},
-                      5);
+  TestHttpServer server(canned({{"/ok", http_ok(body)},
+                                {"/missing", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found"},
+                                {"/cut", http_ok(body.substr(0, 1000), body.size())}}));
   ScratchDir d;
 
   auto got = download(server.url("/ok"), d.path() / "sub" / "ok.bin");

@@ -20,4 +20,18 @@ la_ssize_t read_outer(archive* inner, void* user, const void** out) {
   return n;
 }
 
+Result<InnerTar> open_inner_tar(::archive* outer, const std::string& label) {
+  InnerTar t;
+  t.source = std::make_unique<OuterSource>();
+  t.source->outer = outer;
+  t.archive.reset(archive_read_new());
+  if (!t.archive) return make_error(label + ": archive_read_new failed");
+  archive_read_support_filter_all(t.archive.get());
+  archive_read_support_format_tar(t.archive.get());
+  if (archive_read_open(t.archive.get(), t.source.get(), nullptr, read_outer, nullptr) != ARCHIVE_OK) {
+    return make_error(label + ": " + error_text(t.archive.get()));
+  }
+  return t;
+}
+
 }  // namespace kgrid::kernels::la

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "common/result.h"
+
 namespace kgrid::kernels::la {
 
 // A wanted file larger than this is refused (a vmlinuz is ~10-20 MB).
@@ -28,5 +30,13 @@ struct OuterSource {
 };
 
 la_ssize_t read_outer(archive* inner, void* user, const void** out);
+
+// A tar (any compression) read from the outer's current member: a .deb's
+// control.tar.* or data.tar.*. `label` names it in the error.
+struct InnerTar {
+  std::unique_ptr<OuterSource> source;
+  ArchivePtr archive;  // after `source`: freed first
+};
+Result<InnerTar> open_inner_tar(::archive* outer, const std::string& label);
 
 }  // namespace kgrid::kernels::la

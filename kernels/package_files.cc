@@ -22,8 +22,6 @@ namespace {
 
 using la::ArchivePtr;
 using la::kMaxFileSize;
-using la::OuterSource;
-using la::read_outer;
 constexpr auto arch_error = la::error_text;
 
 // Called for each safe entry with its normalised path; returns false to stop.
@@ -75,15 +73,9 @@ Status for_each_entry(const fs::path& package, const Visitor& visit) {
     if (r < ARCHIVE_WARN) return make_error(package.string() + ": " + arch_error(outer.get()));
     std::string name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
     if (!name.starts_with("data.tar")) continue;
-    ArchivePtr inner(archive_read_new());
-    archive_read_support_filter_all(inner.get());
-    archive_read_support_format_tar(inner.get());
-    auto src = std::make_unique<OuterSource>();
-    src->outer = outer.get();
-    if (archive_read_open(inner.get(), src.get(), nullptr, read_outer, nullptr) != ARCHIVE_OK) {
-      return make_error(label + " " + name + ": " + arch_error(inner.get()));
-    }
-    return visit_entries(inner.get(), label + " " + name, visit);
+    auto tar = la::open_inner_tar(outer.get(), label + " " + name);
+    if (!tar) return tar.error();
+    return visit_entries(tar->archive.get(), label + " " + name, visit);
   }
 }
 

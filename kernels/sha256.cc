@@ -10,20 +10,21 @@
 
 namespace kgrid::kernels {
 
-void Sha256::CtxFree::operator()(void* ctx) const {
+void Digest::CtxFree::operator()(void* ctx) const {
   EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx));
 }
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  failed_ = !ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_.get()), EVP_sha256(), nullptr) != 1;
+Digest::Digest(Algorithm algorithm) : ctx_(EVP_MD_CTX_new()) {
+  const EVP_MD* md = algorithm == kMd5 ? EVP_md5() : EVP_sha256();
+  failed_ = !ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_.get()), md, nullptr) != 1;
 }
 
-void Sha256::update(std::string_view data) {
+void Digest::update(std::string_view data) {
   if (failed_ || data.empty()) return;
   failed_ = EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_.get()), data.data(), data.size()) != 1;
 }
 
-std::string Sha256::hex_digest() {
+std::string Digest::hex_digest() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   // An empty digest never equals an expected one, so a failure in OpenSSL
@@ -39,16 +40,18 @@ std::string Sha256::hex_digest() {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) {
-  Sha256 h;
+namespace {
+
+std::string hex_of(Digest::Algorithm algorithm, std::string_view data) {
+  Digest h(algorithm);
   h.update(data);
   return h.hex_digest();
 }
 
-Result<std::string> sha256_file(const std::filesystem::path& path) {
+Result<std::string> file_digest(Digest::Algorithm algorithm, const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return errno_error("cannot open", path);
-  Sha256 h;
+  Digest h(algorithm);
   char buf[1 << 16];
   for (;;) {
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
@@ -58,8 +61,15 @@ Result<std::string> sha256_file(const std::filesystem::path& path) {
     h.update(std::string_view(buf, static_cast<size_t>(n)));
   }
   std::string d = h.hex_digest();
-  if (d.empty()) return make_error("SHA-256 failed (OpenSSL) for " + path.string());
+  if (d.empty()) return make_error("digest failed (OpenSSL) for " + path.string());
   return d;
 }
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) { return hex_of(Digest::kSha256, data); }
+Result<std::string> sha256_file(const std::filesystem::path& path) { return file_digest(Digest::kSha256, path); }
+std::string md5_hex(std::string_view data) { return hex_of(Digest::kMd5, data); }
+Result<std::string> md5_file(const std::filesystem::path& path) { return file_digest(Digest::kMd5, path); }
 
 }  // namespace kgrid::kernels

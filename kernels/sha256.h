@@ -1,4 +1,6 @@
-// Streaming SHA-256 (OpenSSL EVP) with lower-case hex output.
+// Streaming digests (OpenSSL EVP) with lower-case hex output: SHA-256 for
+// packages, indexes and cache keys; MD5 only for a Debian package's own
+// md5sums (md5sums.h).
 #pragma once
 
 #include <filesystem>
@@ -10,11 +12,12 @@
 
 namespace kgrid::kernels {
 
-class Sha256 {
+class Digest {
  public:
-  Sha256();
+  enum Algorithm { kSha256, kMd5 };
+  explicit Digest(Algorithm algorithm);
   void update(std::string_view data);
-  std::string hex_digest();  // finishes the hash; call once
+  std::string hex_digest();  // finishes the hash; call once ("" if OpenSSL failed)
 
  private:
   struct CtxFree {
@@ -24,7 +27,14 @@ class Sha256 {
   bool failed_ = false;
 };
 
+class Sha256 : public Digest {
+ public:
+  Sha256() : Digest(kSha256) {}
+};
+
 std::string sha256_hex(std::string_view data);
 Result<std::string> sha256_file(const std::filesystem::path& path);
+std::string md5_hex(std::string_view data);
+Result<std::string> md5_file(const std::filesystem::path& path);
 
 }  // namespace kgrid::kernels

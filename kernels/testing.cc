@@ -10,11 +10,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
+#include "kernels/deb.h"
 #include "kernels/sha256.h"
 #include "kernels/subprocess.h"
+#include "kernels/testing_http.h"
 
 namespace kgrid::kernels::testing {
 namespace fs = std::filesystem;
@@ -42,6 +45,18 @@ std::string slurp(const fs::path& path) {
   std::ostringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+bool empty_or_missing(const fs::path& p) {
+  std::error_code ec;
+  return !fs::exists(p, ec) || fs::is_empty(p, ec);
+}
+
+std::string random_bytes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
 }
 
 namespace {
@@ -162,13 +177,23 @@ std::string make_tar(const std::vector<TarEntry>& entries, std::string_view filt
   return write_all(w.a, entries);
 }
 
-std::string make_deb(std::string_view data_name, const std::string& data_tar) {
+std::string make_deb(std::string_view data_name, const std::string& data_tar, std::string_view md5sums) {
   Writer w;
   check(w.a, archive_write_set_format_ar_svr4(w.a), "ar");
-  std::string control = make_tar({{TarEntry::File, "./control", "Package: fake\n", ""}}, "xz");
+  std::vector<TarEntry> control_entries = {{TarEntry::File, "./control", "Package: fake\n", ""}};
+  if (!md5sums.empty()) control_entries.push_back({TarEntry::File, "./md5sums", std::string(md5sums), ""});
+  std::string control = make_tar(control_entries, "xz");
   return write_all(w.a, {{TarEntry::File, "debian-binary", "2.0\n", ""},
                          {TarEntry::File, "control.tar.xz", control, ""},
                          {TarEntry::File, std::string(data_name), data_tar, ""}});
+}
+
+std::string md5sums_of(const std::vector<TarEntry>& entries) {
+  std::string out;
+  for (const auto& e : entries) {
+    if (e.type == TarEntry::File) out += md5_hex(e.data) + "  " + normalize_archive_path(e.path) + "\n";
+  }
+  return out;
 }
 
 namespace {
@@ -235,9 +260,33 @@ const TestSigner& TestSigner::shared() {
   return signer;
 }
 
+FakeMirror::FakeMirror() = default;
+FakeMirror::~FakeMirror() = default;
+
+std::string FakeMirror::url() const { return http ? http->url() : "file://" + dir.path().string(); }
+
+void FakeMirror::serve_http() {
+  http = std::make_unique<TestHttpServer>([this](const std::string& path) {
+    const std::string rel = normalize_archive_path(path);
+    if (is_unsafe_archive_path(path.substr(1)) || !fs::is_regular_file(dir.path() / rel)) {
+      return std::string("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    }
+    const std::string body = slurp(dir.path() / rel);
+    auto cut = cut_after.find(rel);
+    if (cut != cut_after.end() && cut->second < body.size()) {
+      return http_ok(std::string_view(body).substr(0, cut->second), body.size());
+    }
+    return http_ok(body);
+  });
+}
+
+std::string FakeMirror::pool_path(const std::string& name, const std::string& version, const std::string& arch) {
+  return "pool/main/l/linux/" + name + "_" + version + "_" + arch + ".deb";
+}
+
 void FakeMirror::add(const std::string& name, const std::string& version, const std::string& depends,
                      const std::string& deb, uint64_t fake_size, std::string sha, const std::string& arch) {
-  const std::string filename = "pool/main/l/linux/" + name + "_" + version + "_" + arch + ".deb";
+  const std::string filename = pool_path(name, version, arch);
   if (!deb.empty()) write_file(dir.path() / filename, deb);
   if (sha.empty()) sha = deb.empty() ? std::string(64, 'f') : sha256_hex(deb);
   std::string& text = index[arch];

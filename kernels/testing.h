@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,10 @@ class ScratchDir {
 
 void write_file(const std::filesystem::path& path, std::string_view data);
 std::string slurp(const std::filesystem::path& path);
+// True when `p` does not exist or is an empty directory.
+bool empty_or_missing(const std::filesystem::path& p);
+// `n` incompressible bytes, the same for the same seed.
+std::string random_bytes(size_t n, unsigned seed);
 
 // A minimal x86 bzImage: setup header (protocol 2.15), version string, and
 // a payload that starts with `payload_magic` (e.g. "\x28\xb5\x2f\xfd").
@@ -46,9 +51,13 @@ struct TarEntry {
 // A tar archive compressed with `filter` ("xz", "zstd", "gzip" or "none").
 std::string make_tar(const std::vector<TarEntry>& entries, std::string_view filter = "xz");
 
-// A .deb: debian-binary, control.tar.xz and a data member named
-// `data_name` (e.g. "data.tar.xz") holding `data_tar`.
-std::string make_deb(std::string_view data_name, const std::string& data_tar);
+// A .deb: debian-binary, control.tar.xz (with `md5sums` as its md5sums
+// file unless empty) and a data member named `data_name` (e.g.
+// "data.tar.xz") holding `data_tar`.
+std::string make_deb(std::string_view data_name, const std::string& data_tar, std::string_view md5sums = {});
+
+// The md5sums file dpkg-deb would write for the regular files of `entries`.
+std::string md5sums_of(const std::vector<TarEntry>& entries);
 
 // A minimal RPM (lead, empty signature and main headers) whose payload is
 // an xz-compressed cpio (newc) of `entries`: enough for libarchive's reader.
@@ -86,14 +95,28 @@ class TestSigner {
   std::string fingerprint_;
 };
 
-// A Debian mirror on disk (file://), signed by TestSigner::shared() unless
-// another signer is set: pool/ files, dists/<suite>/InRelease listing
-// main/binary-<arch>/Packages.xz (also stored by hash).
+class TestHttpServer;
+
+// A Debian mirror on disk (file://, or http:// after serve_http()), signed
+// by TestSigner::shared() unless another signer is set: pool/ files,
+// dists/<suite>/InRelease listing main/binary-<arch>/Packages.xz (also
+// stored by hash).
 struct FakeMirror {
   ScratchDir dir;
   std::map<std::string, std::string> index;  // arch -> Packages text
   const TestSigner* signer = &TestSigner::shared();
-  std::string url() const { return "file://" + dir.path().string(); }
+  // Served over HTTP, a file named here (path below the mirror) breaks off
+  // after that many bytes of its body. Set before fetching.
+  std::map<std::string, size_t> cut_after;
+  std::unique_ptr<TestHttpServer> http;
+
+  FakeMirror();
+  ~FakeMirror();
+  std::string url() const;
+  // From now on the mirror is served by a TestHttpServer on 127.0.0.1.
+  void serve_http();
+  // Where add() puts a package: "pool/main/l/linux/<name>_<version>_<arch>.deb".
+  static std::string pool_path(const std::string& name, const std::string& version, const std::string& arch = "amd64");
 
   // Adds a package; a non-empty `deb` is written to the pool. A non-empty
   // `sha` overrides the index's SHA256 (to fake a tampered package).
