@@ -37,9 +37,15 @@ kernels::FetchOptions fetch_options(const KernelsOptions& o) {
 }
 
 json fetched_json(const kernels::FetchedKernel& k, const std::string& source) {
-  return {{"id", k.id},           {"source", source},     {"image", k.image.string()}, {"config", k.config.string()},
-          {"release", k.release}, {"suite", k.suite},     {"arch", k.arch},            {"version", k.version},
-          {"from_cache", k.from_cache}};
+  json j = {{"id", k.id},           {"source", source},     {"image", k.image.string()}, {"config", k.config.string()},
+            {"release", k.release}, {"suite", k.suite},     {"arch", k.arch},            {"version", k.version},
+            {"from_cache", k.from_cache}};
+  if (!k.verified.empty()) {  // Debian kernels: how the package was checked, what came down
+    j["verified"] = k.verified;
+    j["bytes_fetched"] = k.bytes_fetched;
+    j["package_size"] = k.package_size;
+  }
+  return j;
 }
 
 const char* role_name(kernels::ConfigCheck::Role r) {
@@ -113,10 +119,14 @@ int kernels_list(const KernelsOptions& o) {
   return 0;
 }
 
-int kernels_fetch(const KernelsOptions& o) {
+namespace {
+
+// `kernels fetch`; `mode` from --fetch (empty: $KGRID_FETCH, else verified).
+int fetch_kernels(const KernelsOptions& o, std::optional<kernels::FetchMode> mode) {
   int status = 0;
   json out = json::array();
   auto fo = fetch_options(o);
+  fo.fetch_mode = mode;
   auto report = [&](const kernels::FetchedKernel& k, const std::string& source) {
     for (const auto& w : k.warnings) warn(w);
     if (o.json) out.push_back(fetched_json(k, source));
@@ -157,6 +167,10 @@ int kernels_fetch(const KernelsOptions& o) {
   if (o.json) std::cout << out.dump(2) << "\n";
   return status;
 }
+
+}  // namespace
+
+int kernels_fetch(const KernelsOptions& o) { return fetch_kernels(o, std::nullopt); }
 
 int kernels_inspect(const KernelsOptions& o) {
   int status = 0;
@@ -316,6 +330,12 @@ void KernelsCommands::add_to(CLI::App& app) {
       ->required();
   fetch_->add_flag("--json", o.json, "Machine-readable output");
   fetch_->add_option("--mirror", o.mirror, mirror_help);
+  fetch_
+      ->add_option("--fetch",
+                   "verified (default, or $KGRID_FETCH): download each package whole and check its SHA-256 "
+                   "against the signed index; partial: stop once vmlinuz and config are out and check them "
+                   "only against the md5sums inside the package")
+      ->check(CLI::IsMember({"verified", "partial"}));
 
   inspect_ = k->add_subcommand("inspect", "Read a kernel image's header and check its config against kgrid's needs");
   inspect_->add_option("files", o.files, "Kernel image files")->required();
@@ -337,7 +357,11 @@ void KernelsCommands::add_to(CLI::App& app) {
 
 std::optional<int> KernelsCommands::dispatch() const {
   if (list_ && list_->parsed()) return kernels_list(options_);
-  if (fetch_ && fetch_->parsed()) return kernels_fetch(options_);
+  if (fetch_ && fetch_->parsed()) {
+    const CLI::Option* mode = fetch_->get_option("--fetch");
+    if (mode->count() == 0) return kernels_fetch(options_);
+    return fetch_kernels(options_, *kernels::parse_fetch_mode(mode->as<std::string>()));
+  }
   if (inspect_ && inspect_->parsed()) return kernels_inspect(options_);
   if (headers_ && headers_->parsed()) return kernels_headers(options_);
   if (gc_ && gc_->parsed()) return kernels_gc(options_);
