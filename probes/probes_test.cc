@@ -282,6 +282,8 @@ TEST_CASE("kgrid-gen --bench times rounds of N getppid calls and prints no groun
                      "kgrid-gen: bench syscall=getppid nr=" + std::to_string(SYS_getppid) + " ops=2000 ns=";
   CHECK(r.out.compare(0, head.size(), head) == 0);
   CHECK(r.out.find(" ns_per_op=") != std::string::npos);
+  CHECK(r.out.find(" running_ns=") != std::string::npos);
+  CHECK(r.out.find(" chunks=40 preempted=") != std::string::npos);  // 2000 calls in chunks of 50
   CHECK(r.out.find("kgrid-gen: syscall ") == std::string::npos);
   const std::string done = "kgrid-gen: done\n";
   REQUIRE(r.out.size() > done.size());
@@ -299,6 +301,7 @@ TEST_CASE("kgrid-gen --bench times rounds of N getppid calls and prints no groun
   CHECK(run({kBin + "/kgrid-gen", "--bench", "10", "--getppid", "1"}).status == 2);
   CHECK(run({kBin + "/kgrid-gen", "--bench", "10", "--rounds", "0"}).status == 2);
   CHECK(run({kBin + "/kgrid-gen", "--bench", "10", "--rounds", "101"}).status == 2);
+  CHECK(run({kBin + "/kgrid-gen", "--bench", "1000001"}).status == 2);
   CHECK(run({kBin + "/kgrid-gen", "--bench", "10", "--rounds"}).status == 2);
 }
 
