@@ -37,17 +37,22 @@ Result<std::vector<BenchRound>> parse_bench(std::string_view out) {
     if (line.substr(0, kPrefix.size()) != kPrefix) continue;
     std::vector<std::pair<std::string, std::string>> fields;
     BenchRound r;
-    long long ns = -1;
-    bool have_ops = false;
+    long long ns = -1, running = -1;
+    bool have_ops = false, bad = false;
     if (!parse_fields(line.substr(kPrefix.size()), fields))
       return make_error("malformed bench line '" + clip(line, 120) + "'");
     for (const auto& [key, value] : fields) {
       if (key == "ops") have_ops = to_number(value, r.ops);
       if (key == "ns" && !to_number(value, ns)) ns = -1;
+      if (key == "running_ns") bad |= !to_number(value, running) || running < 0;
+      if (key == "chunks") bad |= !to_number(value, r.chunks);
+      if (key == "preempted") bad |= !to_number(value, r.preempted);
     }
     if (!have_ops || r.ops == 0 || ns < 0)
       return make_error("bench line without ops= and ns=: '" + clip(line, 120) + "'");
+    if (bad) return make_error("malformed bench line '" + clip(line, 120) + "'");
     r.ns = static_cast<double>(ns);
+    r.running_ns = static_cast<double>(running >= 0 ? running : ns);
     rounds.push_back(r);
   }
   if (rounds.empty()) return make_error("no 'kgrid-gen: bench' line in the benchmark's output");
@@ -79,17 +84,35 @@ std::map<std::string, double> cost_metrics(const CostRuns& runs) {
   m["cost.probe_ns_per_op"] = round_to(probe, 0.1);
   if (base > 0) m["cost.overhead_pct"] = round_to((probe / base - 1) * 100, 0.1);
   m["cost.spread_pct"] = round_to(std::max(spread_pct(runs.base_ns), spread_pct(runs.probe_ns)), 0.1);
+  if (!runs.base_wall_ns.empty() && !runs.probe_wall_ns.empty()) {
+    double base_wall = median(runs.base_wall_ns), wall = median(runs.probe_wall_ns);
+    m["cost.wall_ns_per_op"] = round_to(wall, 0.1);
+    if (base_wall > 0) m["cost.wall_overhead_pct"] = round_to((wall / base_wall - 1) * 100, 0.1);
+  }
+  if (runs.chunks > 0)
+    m["cost.preempted_pct"] =
+        round_to(static_cast<double>(runs.preempted) * 100.0 / static_cast<double>(runs.chunks), 0.1);
   return m;
 }
 
-std::string describe_cost(const std::map<std::string, double>& m) {
-  auto base = m.find("cost.base_ns_per_op"), probe = m.find("cost.probe_ns_per_op"),
-       overhead = m.find("cost.overhead_pct");
-  if (base == m.end() || probe == m.end() || overhead == m.end()) return "";
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "base %.0f ns/op, attached %.0f ns/op: %+.1f%%", base->second,
-                probe->second, overhead->second);
-  return buf;
+std::string describe_cost(const CostRuns& runs) {
+  if (runs.base_ns.empty() || runs.probe_ns.empty()) return "";
+  auto set = [](const std::vector<double>& v) {
+    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%.0f ns/op (%.0f-%.0f)", median(v), *lo, *hi);
+    return std::string(buf);
+  };
+  auto m = cost_metrics(runs);
+  char pct[96];
+  std::snprintf(pct, sizeof pct, "%+.1f%%", m.count("cost.overhead_pct") ? m["cost.overhead_pct"] : 0.0);
+  std::string out = "base " + set(runs.base_ns) + ", attached " + set(runs.probe_ns) + ": " + pct;
+  if (m.count("cost.wall_overhead_pct")) {
+    std::snprintf(pct, sizeof pct, "; wall %+.1f%% (%.0f ns/op)", m["cost.wall_overhead_pct"],
+                  m["cost.wall_ns_per_op"]);
+    out += pct;
+  }
+  return out;
 }
 
 }  // namespace kgrid::testrunner

@@ -19,11 +19,19 @@ namespace kgrid::testrunner {
 inline constexpr const char* kBenchProgram = "/kgrid/bin/kgrid-gen";
 
 // One round, from its line
-//   kgrid-gen: bench syscall=getppid nr=39 ops=20000 ns=18123456 ns_per_op=906.17
+//   kgrid-gen: bench syscall=getppid nr=39 ops=10000 ns=18123456 ns_per_op=1812.35
+//              running_ns=9061728 chunks=200 preempted=3
+// ns is the round's wall time, everything included; running_ns counts the
+// chunks during which the workload was preempted (by the guest's consumer,
+// or the host descheduling the emulator) as the round's median chunk: the
+// time the calls themselves took, their kernel side included.
 struct BenchRound {
   uint64_t ops = 0;
-  double ns = 0;  // the timed loop, CLOCK_MONOTONIC
-  double ns_per_op() const { return ops ? ns / static_cast<double>(ops) : 0; }
+  double ns = 0;          // wall time, CLOCK_MONOTONIC
+  double running_ns = 0;  // without preemptions; ns when not reported
+  uint64_t chunks = 0, preempted = 0;
+  double ns_per_op() const { return ops ? running_ns / static_cast<double>(ops) : 0; }
+  double wall_ns_per_op() const { return ops ? ns / static_cast<double>(ops) : 0; }
 };
 
 // Every round of one benchmark run, in order; an error unless there is at
@@ -33,14 +41,15 @@ Result<std::vector<BenchRound>> parse_bench(std::string_view out);
 // The median (the mean of the middle two for an even count); 0 when empty.
 double median(std::vector<double> values);
 
-// What the rounds measured, kept in the Outcome.
+// What the rounds measured, kept in the Outcome. Per round, ns per op.
 struct CostRuns {
-  bool tried = false;             // the test measures its cost
-  std::vector<double> base_ns;    // ns per op, probe not loaded (rounds before and after it)
-  std::vector<double> probe_ns;   // ns per op, probe attached and consuming
-  int64_t ms = 0;                 // wall time of the benchmark runs
-  int64_t attached_ms = 0;        // wall time of the attached run (spawn to reap)
-  std::string error;              // why the measurement is incomplete; empty if it is not
+  bool tried = false;                  // the test measures its cost
+  std::vector<double> base_ns, probe_ns;            // running time: driver not loaded / attached
+  std::vector<double> base_wall_ns, probe_wall_ns;  // wall time, the same rounds
+  uint64_t chunks = 0, preempted = 0;  // attached rounds: timed chunks, and those preempted
+  int64_t ms = 0;                      // wall time of the benchmark runs
+  int64_t attached_ms = 0;             // wall time of the attached run (spawn to reap)
+  std::string error;                   // why the measurement is incomplete; empty if it is not
 };
 
 // True when the test measures its cost: it is on in the plan, the probe says
@@ -51,13 +60,18 @@ bool cost_applies(const plan::Test& test);
 // after it exited, so that the baseline brackets the attached rounds.
 int base_rounds_before(int rounds);
 
-// cost.base_ns_per_op, cost.probe_ns_per_op (medians), cost.overhead_pct
-// (probe / base - 1, in %), cost.spread_pct (the larger of the two sets'
-// (max - min) / median, in %: the noise) and cost.ms; only the last when
-// either set is empty.
+// Medians of the running times: cost.base_ns_per_op, cost.probe_ns_per_op
+// and cost.overhead_pct (probe / base - 1, in %: what the driver adds to a
+// syscall); of the wall times: cost.wall_ns_per_op (attached) and
+// cost.wall_overhead_pct (everything the guest did while the workload ran:
+// the consumer on the same vCPU too); cost.spread_pct (the larger of the two
+// running sets' (max - min) / median, in %: the noise), cost.preempted_pct
+// (attached chunks preempted, in %) and cost.ms. Only cost.ms when either set
+// is empty.
 std::map<std::string, double> cost_metrics(const CostRuns& runs);
 
-// "base 812 ns/op, attached 934 ns/op: +15.0%", for the console.
-std::string describe_cost(const std::map<std::string, double>& metrics);
+// "base 812 ns/op (790-850), attached 934 ns/op (901-990): +15.0%; wall
+// +120.4%", medians and ranges for the console; "" when either set is empty.
+std::string describe_cost(const CostRuns& runs);
 
 }  // namespace kgrid::testrunner

@@ -23,6 +23,24 @@ TEST_CASE("parse_bench reads kgrid-gen --bench output") {
   CHECK((*r)[1].ns_per_op() == 3);
 }
 
+TEST_CASE("parse_bench: the running time, without preemptions, and the wall time") {
+  auto r = parse_bench(
+      "kgrid-gen: pid=42\n"
+      "kgrid-gen: bench syscall=getppid nr=110 ops=10000 ns=18123456 ns_per_op=1812.35 running_ns=9061728 "
+      "chunks=200 preempted=3\n"
+      "kgrid-gen: done\n");
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 1);
+  CHECK((*r)[0].ns == 18123456);
+  CHECK((*r)[0].running_ns == 9061728);
+  CHECK((*r)[0].ns_per_op() == doctest::Approx(906.1728));
+  CHECK((*r)[0].wall_ns_per_op() == doctest::Approx(1812.3456));
+  CHECK((*r)[0].chunks == 200);
+  CHECK((*r)[0].preempted == 3);
+  CHECK_FALSE(parse_bench("kgrid-gen: bench ops=1 ns=5 running_ns=x\nkgrid-gen: done\n").ok());
+  CHECK_FALSE(parse_bench("kgrid-gen: bench ops=1 ns=5 preempted=-1\nkgrid-gen: done\n").ok());
+}
+
 TEST_CASE("parse_bench refuses what is not a complete round") {
   auto why = [](std::string_view out) {
     auto r = parse_bench(out);
@@ -63,7 +81,21 @@ TEST_CASE("cost metrics: medians, overhead, spread") {
   CHECK(m["cost.overhead_pct"] == doctest::Approx(20));
   CHECK(m["cost.spread_pct"] == doctest::Approx(390.5));  // (5000 - 900) / 1050
   CHECK(m["cost.ms"] == 900);
-  CHECK(describe_cost(m) == "base 1050 ns/op, attached 1260 ns/op: +20.0%");
+  CHECK(m.count("cost.wall_overhead_pct") == 0);
+  CHECK(m.count("cost.preempted_pct") == 0);
+  CHECK(describe_cost(runs) == "base 1050 ns/op (900-5000), attached 1260 ns/op (1200-1300): +20.0%");
+
+  // The wall time: everything the guest did while the workload ran.
+  runs.base_wall_ns = {1100, 1200, 1000};
+  runs.probe_wall_ns = {4000, 3000, 3300, 9000};  // median 3650
+  runs.chunks = 400;
+  runs.preempted = 12;
+  m = cost_metrics(runs);
+  CHECK(m["cost.wall_ns_per_op"] == 3650);
+  CHECK(m["cost.wall_overhead_pct"] == doctest::Approx(231.8));
+  CHECK(m["cost.preempted_pct"] == 3);
+  CHECK(describe_cost(runs) ==
+        "base 1050 ns/op (900-5000), attached 1260 ns/op (1200-1300): +20.0%; wall +231.8% (3650 ns/op)");
 
   runs.probe_ns = {1000};  // a driver that costs nothing measurable can come out below zero
   runs.base_ns = {1010};

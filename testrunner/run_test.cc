@@ -120,14 +120,21 @@ class TestRun {
     } else if (!rounds) {
       cost.error = rounds.error().message;
     } else if (!attached || !probe_->reaped()) {
-      for (const BenchRound& r : *rounds) (attached ? cost.probe_ns : cost.base_ns).push_back(r.ns_per_op());
+      for (const BenchRound& r : *rounds) {
+        (attached ? cost.probe_ns : cost.base_ns).push_back(r.ns_per_op());
+        (attached ? cost.probe_wall_ns : cost.base_wall_ns).push_back(r.wall_ns_per_op());
+        if (attached) {
+          cost.chunks += r.chunks;
+          cost.preempted += r.preempted;
+        }
+      }
       if (attached) cost.attached_ms += ms;
     }
     return true;
   }
 
   void report_cost() {
-    std::string text = describe_cost(cost_metrics(outcome_.cost));
+    std::string text = describe_cost(outcome_.cost);
     if (!outcome_.cost.error.empty()) text = "cost not measured: " + outcome_.cost.error;
     if (!text.empty()) say_("cost: " + text + " (" + std::to_string(outcome_.cost.ms) + " ms)");
   }
