@@ -81,7 +81,7 @@ TEST_CASE("summary.txt: grouped by series, a line per kernel and test, repro on 
   CHECK(failing == 4);
   // Test lines carry reasons; the panic's reason is on its kernel line.
   CHECK(index_of("    FAIL      modern_bpf: probe exited with exit status 1") > g61);
-  CHECK(index_of("    PASS      legacy_bpf [clang-16]  events/s 40.1k  drops 0  overhead +21% (1000 -> 1205 ns/op)  "
+  CHECK(index_of("    PASS      legacy_bpf [clang-16]  events/s 40.1k  drops 0  overhead +21% (1000 -> 1205 ns/op, wall +82%)  "
                   "load 300ms  test 1.2s") > g61);
   CHECK(index_of("x86_64 amd64        boot 2.4s (kernel 1.2s) total 3.9s") > g61);
   CHECK(lines[static_cast<size_t>(index_of("debian-sid-7.2.13+deb14-amd64 "))].find("Kernel panic - not syncing") !=

@@ -25,8 +25,10 @@ std::string test_metrics(const TestResult& t) {
   if (auto o = overhead_pct(t)) {
     out += "  overhead " + signed_percent(*o);
     auto base = t.metrics.find("cost.base_ns_per_op"), probe = t.metrics.find("cost.probe_ns_per_op");
+    auto wall = t.metrics.find("cost.wall_overhead_pct");
     if (base != t.metrics.end() && probe != t.metrics.end())
-      out += fmt::format(" ({:.0f} -> {:.0f} ns/op)", base->second, probe->second);
+      out += fmt::format(" ({:.0f} -> {:.0f} ns/op{})", base->second, probe->second,
+                         wall == t.metrics.end() ? "" : ", wall " + signed_percent(wall->second));
   }
   if (auto it = t.metrics.find("load_ms"); it != t.metrics.end())
     out += fmt::format("  load {}ms", human_number(it->second));

@@ -25,6 +25,7 @@ TestResult test(const std::string& name, const std::string& driver, Verdict v, c
     t.metrics["cost.base_ns_per_op"] = 1000;
     t.metrics["cost.probe_ns_per_op"] = 1000 + overhead_pct * 10;
     t.metrics["cost.overhead_pct"] = overhead_pct;
+    if (name == "legacy_bpf") t.metrics["cost.wall_overhead_pct"] = overhead_pct * 4;
   }
   return t;
 }
