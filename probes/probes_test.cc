@@ -283,6 +283,7 @@ TEST_CASE("kgrid-gen --bench times rounds of N getppid calls and prints no groun
   CHECK(r.out.compare(0, head.size(), head) == 0);
   CHECK(r.out.find(" ns_per_op=") != std::string::npos);
   CHECK(r.out.find(" running_ns=") != std::string::npos);
+  CHECK(r.out.find(" ref_ns=") != std::string::npos);
   CHECK(r.out.find(" chunks=40 preempted=") != std::string::npos);  // 2000 calls in chunks of 50
   CHECK(r.out.find("kgrid-gen: syscall ") == std::string::npos);
   const std::string done = "kgrid-gen: done\n";

@@ -37,7 +37,7 @@ Result<std::vector<BenchRound>> parse_bench(std::string_view out) {
     if (line.substr(0, kPrefix.size()) != kPrefix) continue;
     std::vector<std::pair<std::string, std::string>> fields;
     BenchRound r;
-    long long ns = -1, running = -1;
+    long long ns = -1, running = -1, ref = -1;
     bool have_ops = false, bad = false;
     if (!parse_fields(line.substr(kPrefix.size()), fields))
       return make_error("malformed bench line '" + clip(line, 120) + "'");
@@ -45,6 +45,7 @@ Result<std::vector<BenchRound>> parse_bench(std::string_view out) {
       if (key == "ops") have_ops = to_number(value, r.ops);
       if (key == "ns" && !to_number(value, ns)) ns = -1;
       if (key == "running_ns") bad |= !to_number(value, running) || running < 0;
+      if (key == "ref_ns") bad |= !to_number(value, ref) || ref < 0;
       if (key == "chunks") bad |= !to_number(value, r.chunks);
       if (key == "preempted") bad |= !to_number(value, r.preempted);
     }
@@ -53,6 +54,7 @@ Result<std::vector<BenchRound>> parse_bench(std::string_view out) {
     if (bad) return make_error("malformed bench line '" + clip(line, 120) + "'");
     r.ns = static_cast<double>(ns);
     r.running_ns = static_cast<double>(running >= 0 ? running : ns);
+    r.ref_ns = ref > 0 ? static_cast<double>(ref) : 0;
     rounds.push_back(r);
   }
   if (rounds.empty()) return make_error("no 'kgrid-gen: bench' line in the benchmark's output");
@@ -82,8 +84,11 @@ std::map<std::string, double> cost_metrics(const CostRuns& runs) {
   double base = median(runs.base_ns), probe = median(runs.probe_ns);
   m["cost.base_ns_per_op"] = round_to(base, 0.1);
   m["cost.probe_ns_per_op"] = round_to(probe, 0.1);
-  if (base > 0) m["cost.overhead_pct"] = round_to((probe / base - 1) * 100, 0.1);
-  m["cost.spread_pct"] = round_to(std::max(spread_pct(runs.base_ns), spread_pct(runs.probe_ns)), 0.1);
+  bool relative = runs.base_rel.size() == runs.base_ns.size() && runs.probe_rel.size() == runs.probe_ns.size();
+  const std::vector<double>& b = relative ? runs.base_rel : runs.base_ns;
+  const std::vector<double>& p = relative ? runs.probe_rel : runs.probe_ns;
+  if (median(b) > 0) m["cost.overhead_pct"] = round_to((median(p) / median(b) - 1) * 100, 0.1);
+  m["cost.spread_pct"] = round_to(std::max(spread_pct(b), spread_pct(p)), 0.1);
   if (!runs.base_wall_ns.empty() && !runs.probe_wall_ns.empty()) {
     double base_wall = median(runs.base_wall_ns), wall = median(runs.probe_wall_ns);
     m["cost.wall_ns_per_op"] = round_to(wall, 0.1);

@@ -20,18 +20,23 @@ inline constexpr const char* kBenchProgram = "/kgrid/bin/kgrid-gen";
 
 // One round, from its line
 //   kgrid-gen: bench syscall=getppid nr=39 ops=10000 ns=18123456 ns_per_op=1812.35
-//              running_ns=9061728 chunks=200 preempted=3
+//              running_ns=9061728 ref_ns=3000000 chunks=200 preempted=3
 // ns is the round's wall time, everything included; running_ns counts the
 // chunks during which the workload was preempted (by the guest's consumer,
 // or the host descheduling the emulator) as the round's median chunk: the
-// time the calls themselves took, their kernel side included.
+// time the calls themselves took, their kernel side included. ref_ns is a
+// fixed user-space workload timed beside every chunk: how fast the emulator
+// ran the guest meanwhile.
 struct BenchRound {
   uint64_t ops = 0;
   double ns = 0;          // wall time, CLOCK_MONOTONIC
   double running_ns = 0;  // without preemptions; ns when not reported
+  double ref_ns = 0;      // 0 when not reported
   uint64_t chunks = 0, preempted = 0;
   double ns_per_op() const { return ops ? running_ns / static_cast<double>(ops) : 0; }
   double wall_ns_per_op() const { return ops ? ns / static_cast<double>(ops) : 0; }
+  // The calls' time in units of the reference work; 0 without it.
+  double relative_cost() const { return ref_ns > 0 ? running_ns / ref_ns : 0; }
 };
 
 // Every round of one benchmark run, in order; an error unless there is at
@@ -46,6 +51,7 @@ struct CostRuns {
   bool tried = false;                  // the test measures its cost
   std::vector<double> base_ns, probe_ns;            // running time: driver not loaded / attached
   std::vector<double> base_wall_ns, probe_wall_ns;  // wall time, the same rounds
+  std::vector<double> base_rel, probe_rel;          // relative_cost(), when reported
   uint64_t chunks = 0, preempted = 0;  // attached rounds: timed chunks, and those preempted
   int64_t ms = 0;                      // wall time of the benchmark runs
   int64_t attached_ms = 0;             // wall time of the attached run (spawn to reap)
@@ -62,7 +68,9 @@ int base_rounds_before(int rounds);
 
 // Medians of the running times: cost.base_ns_per_op, cost.probe_ns_per_op
 // and cost.overhead_pct (probe / base - 1, in %: what the driver adds to a
-// syscall); of the wall times: cost.wall_ns_per_op (attached) and
+// syscall; from the relative costs when every round has one, so that a
+// host that gave the emulator less CPU in one phase does not move it); of
+// the wall times: cost.wall_ns_per_op (attached) and
 // cost.wall_overhead_pct (everything the guest did while the workload ran:
 // the consumer on the same vCPU too); cost.spread_pct (the larger of the two
 // running sets' (max - min) / median, in %: the noise), cost.preempted_pct

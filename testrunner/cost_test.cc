@@ -37,7 +37,13 @@ TEST_CASE("parse_bench: the running time, without preemptions, and the wall time
   CHECK((*r)[0].wall_ns_per_op() == doctest::Approx(1812.3456));
   CHECK((*r)[0].chunks == 200);
   CHECK((*r)[0].preempted == 3);
+  CHECK((*r)[0].ref_ns == 0);
+  CHECK((*r)[0].relative_cost() == 0);
+  r = parse_bench("kgrid-gen: bench ops=10 ns=500 running_ns=400 ref_ns=200 chunks=1 preempted=0\nkgrid-gen: done\n");
+  REQUIRE(r.ok());
+  CHECK((*r)[0].relative_cost() == 2);
   CHECK_FALSE(parse_bench("kgrid-gen: bench ops=1 ns=5 running_ns=x\nkgrid-gen: done\n").ok());
+  CHECK_FALSE(parse_bench("kgrid-gen: bench ops=1 ns=5 ref_ns=-3\nkgrid-gen: done\n").ok());
   CHECK_FALSE(parse_bench("kgrid-gen: bench ops=1 ns=5 preempted=-1\nkgrid-gen: done\n").ok());
 }
 
@@ -96,6 +102,20 @@ TEST_CASE("cost metrics: medians, overhead, spread") {
   CHECK(m["cost.preempted_pct"] == 3);
   CHECK(describe_cost(runs) ==
         "base 1050 ns/op (900-5000), attached 1260 ns/op (1200-1300): +20.0%; wall +231.8% (3650 ns/op)");
+
+  // With the reference work: a host that ran the attached rounds at half
+  // speed doubles their ns, not their cost relative to the reference.
+  runs.base_rel = {10, 10.5, 9, 50};  // median 10.25
+  runs.probe_rel = {12.3, 12.5, 12};  // median 12.3
+  m = cost_metrics(runs);
+  CHECK(m["cost.probe_ns_per_op"] == 1260);
+  CHECK(m["cost.overhead_pct"] == doctest::Approx(20));
+  runs.probe_ns = {2520, 2600, 2400};  // the same rounds, the emulator at half speed
+  CHECK(cost_metrics(runs)["cost.overhead_pct"] == doctest::Approx(20));
+  runs.probe_rel.pop_back();  // a round without it: back to the plain times
+  CHECK(cost_metrics(runs)["cost.overhead_pct"] == doctest::Approx(140));
+  runs.base_rel.clear();
+  runs.probe_rel.clear();
 
   runs.probe_ns = {1000};  // a driver that costs nothing measurable can come out below zero
   runs.base_ns = {1010};

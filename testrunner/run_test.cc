@@ -123,6 +123,7 @@ class TestRun {
       for (const BenchRound& r : *rounds) {
         (attached ? cost.probe_ns : cost.base_ns).push_back(r.ns_per_op());
         (attached ? cost.probe_wall_ns : cost.base_wall_ns).push_back(r.wall_ns_per_op());
+        if (r.relative_cost() > 0) (attached ? cost.probe_rel : cost.base_rel).push_back(r.relative_cost());
         if (attached) {
           cost.chunks += r.chunks;
           cost.preempted += r.preempted;

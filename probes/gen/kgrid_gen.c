@@ -18,7 +18,7 @@
  *
  *   kgrid-gen: pid=<pid>
  *   kgrid-gen: bench syscall=getppid nr=<nr> ops=<N> ns=<round ns> ns_per_op=<ns/N>
- *              running_ns=<ns> chunks=<n> preempted=<k>             (one line per round)
+ *              running_ns=<ns> ref_ns=<ns> chunks=<n> preempted=<k>   (one line per round)
  *   kgrid-gen: done
  *
  * A round is timed (CLOCK_MONOTONIC) in chunks of 50 calls. A chunk that
@@ -27,6 +27,9 @@
  * descheduled the emulator while the guest's clock ran on. running_ns counts
  * such a chunk as the median chunk: it is the time the calls themselves
  * took, kernel side included. ns is the raw total, everything included.
+ * After each chunk a fixed piece of user-space work is timed the same way
+ * (ref_ns, preempted chunks set aside too): running_ns / ref_ns does not move
+ * when the host gives the emulator more or less of a CPU.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,10 +87,16 @@ static long long now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-enum { BENCH_CHUNK = 50, BENCH_MAX_OPS = 1000000, BENCH_MAX_ROUNDS = 100, BENCH_SLOW = 4 };
+enum {
+	BENCH_CHUNK = 50,     /* calls per timed chunk */
+	BENCH_REF_ITERS = 1000, /* reference loop iterations per chunk */
+	BENCH_MAX_OPS = 1000000,
+	BENCH_MAX_ROUNDS = 100,
+	BENCH_SLOW = 4,       /* a chunk slower than 4x the median was preempted */
+};
 
 struct bench_round {
-	long long ns, running_ns;
+	long long ns, running_ns, ref_ns;
 	unsigned long chunks, preempted;
 };
 
@@ -98,10 +107,54 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One round: ops calls in chunks; per-op times of the chunks go to per_op. */
-static int bench_round(unsigned long ops, long long *chunk_ns, double *per_op, struct bench_round *out)
+/* Fixed user-space work (no syscalls): it runs at the speed the emulator
+ * gives the guest right now, which the syscall chunks are measured against. */
+static unsigned char ref_buf[4096];
+static volatile unsigned long ref_sink;
+
+static void ref_work(void)
 {
-	unsigned long n = 0;
+	unsigned long x = ref_sink | 1;
+
+	for (int i = 0; i < BENCH_REF_ITERS; i++) {
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		ref_buf[(x >> 52) & 4095] += (unsigned char)x;
+	}
+	ref_sink = x;
+}
+
+/* The total of n chunks (ns[k] for units[k] units of work) with every chunk
+ * slower per unit than BENCH_SLOW times the median counted as the median. */
+static long long running_total(const long long *ns, const unsigned long *units, unsigned long n, double *scratch,
+			       unsigned long *preempted)
+{
+	long long total = 0;
+
+	for (unsigned long k = 0; k < n; k++)
+		scratch[k] = (double)ns[k] / (double)units[k];
+	qsort(scratch, n, sizeof(*scratch), cmp_double);
+	double median = n % 2 ? scratch[n / 2] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
+	for (unsigned long k = 0; k < n; k++) {
+		if ((double)ns[k] / (double)units[k] > BENCH_SLOW * median) {
+			++*preempted;
+			total += (long long)(median * (double)units[k]);
+		} else {
+			total += ns[k];
+		}
+	}
+	return total;
+}
+
+struct bench_buffers {
+	long long *call_ns, *ref_ns;
+	unsigned long *calls, *refs;
+	double *scratch;
+};
+
+/* One round: ops calls in chunks, each chunk followed by the reference work. */
+static int bench_round(unsigned long ops, const struct bench_buffers *b, struct bench_round *out)
+{
+	unsigned long n = 0, ignored = 0;
 
 	out->ns = 0;
 	for (unsigned long done = 0; done < ops; n++) {
@@ -111,29 +164,19 @@ static int bench_round(unsigned long ops, long long *chunk_ns, double *per_op, s
 		for (unsigned long j = 0; j < c; j++)
 			if (syscall(SYS_getppid) < 0)
 				return -1;
-		chunk_ns[n] = now_ns() - start;
-		per_op[n] = (double)chunk_ns[n] / (double)c;
-		out->ns += chunk_ns[n];
+		long long mid = now_ns();
+		ref_work();
+		b->call_ns[n] = mid - start;
+		b->ref_ns[n] = now_ns() - mid;
+		b->calls[n] = c;
+		b->refs[n] = 1;
+		out->ns += b->call_ns[n];
 		done += c;
 	}
 	out->chunks = n;
 	out->preempted = 0;
-	out->running_ns = 0;
-	double *sorted = per_op + n;
-
-	memcpy(sorted, per_op, n * sizeof(*per_op));
-	qsort(sorted, n, sizeof(*sorted), cmp_double);
-	double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-	for (unsigned long k = 0; k < n; k++) {
-		unsigned long c = k + 1 < n || ops % BENCH_CHUNK == 0 ? BENCH_CHUNK : ops % BENCH_CHUNK;
-
-		if (per_op[k] > BENCH_SLOW * median) {
-			out->preempted++;
-			out->running_ns += (long long)(median * (double)c);
-		} else {
-			out->running_ns += chunk_ns[k];
-		}
-	}
+	out->running_ns = running_total(b->call_ns, b->calls, n, b->scratch, &out->preempted);
+	out->ref_ns = running_total(b->ref_ns, b->refs, n, b->scratch, &ignored);
 	return 0;
 }
 
@@ -144,10 +187,13 @@ static int bench(unsigned long ops, unsigned long rounds)
 {
 	unsigned long warmup = ops / 10, max_chunks = ops / BENCH_CHUNK + 1;
 	struct bench_round result[BENCH_MAX_ROUNDS];
-	long long *chunk_ns = malloc(max_chunks * sizeof(*chunk_ns));
-	double *per_op = malloc(2 * max_chunks * sizeof(*per_op));
+	struct bench_buffers b = {
+		malloc(max_chunks * sizeof(long long)), malloc(max_chunks * sizeof(long long)),
+		malloc(max_chunks * sizeof(unsigned long)), malloc(max_chunks * sizeof(unsigned long)),
+		malloc(max_chunks * sizeof(double)),
+	};
 
-	if (!chunk_ns || !per_op) {
+	if (!b.call_ns || !b.ref_ns || !b.calls || !b.refs || !b.scratch) {
 		fprintf(stderr, "kgrid-gen: error bench: out of memory\n");
 		return 1;
 	}
@@ -157,16 +203,14 @@ static int bench(unsigned long ops, unsigned long rounds)
 		if (syscall(SYS_getppid) < 0)
 			goto failed;
 	for (unsigned long r = 0; r < rounds; r++)
-		if (bench_round(ops, chunk_ns, per_op, &result[r]) != 0)
+		if (bench_round(ops, &b, &result[r]) != 0)
 			goto failed;
 	for (unsigned long r = 0; r < rounds; r++)
 		printf("kgrid-gen: bench syscall=getppid nr=%ld ops=%lu ns=%lld ns_per_op=%.2f running_ns=%lld "
-		       "chunks=%lu preempted=%lu\n",
+		       "ref_ns=%lld chunks=%lu preempted=%lu\n",
 		       (long)SYS_getppid, ops, result[r].ns, (double)result[r].ns / (double)ops, result[r].running_ns,
-		       result[r].chunks, result[r].preempted);
+		       result[r].ref_ns, result[r].chunks, result[r].preempted);
 	printf("kgrid-gen: done\n");
-	free(chunk_ns);
-	free(per_op);
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 failed:
 	fprintf(stderr, "kgrid-gen: error getppid: %s\n", strerror(errno));
