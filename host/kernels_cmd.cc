@@ -349,6 +349,16 @@ void KernelsCommands::add_to(CLI::App& app) {
   headers_->add_flag("--json", o.json, "Machine-readable output");
   headers_->add_option("--mirror", o.mirror, mirror_help);
 
+  build_ = k->add_subcommand("build", "Build an x86_64 kernel from a Linux source tree for the grid (image, config, headers)");
+  build_->add_option("--src", o.src, "The Linux source tree (left untouched: the build is out of tree)")->required();
+  build_->add_option("--config", o.build_config,
+                     "minimal (allnoconfig + what kgrid needs), defconfig (+ the same), or a .config file")
+      ->capture_default_str();
+  build_->add_option("--fragment", o.fragments, "A config fragment applied on top; repeatable");
+  build_->add_option("--out,-o", o.out, "Output directory (default: <cache>/source-builds/<tree>-<config>)");
+  build_->add_option("-j,--jobs", o.jobs, "make -j (default: the number of cores)");
+  build_->add_option("--cc", o.cc, "The compiler, e.g. gcc-12 (default: make's)");
+
   gc_ = k->add_subcommand("gc", "Trim the kernel cache by last use");
   gc_->add_option("--keep", o.keep, "Keep the N most recently used kernels (and N header trees)");
   gc_->add_option("--max-age", o.max_age_days, "Remove what was not used for this many days");
@@ -365,6 +375,7 @@ std::optional<int> KernelsCommands::dispatch() const {
   if (inspect_ && inspect_->parsed()) return kernels_inspect(options_);
   if (headers_ && headers_->parsed()) return kernels_headers(options_);
   if (gc_ && gc_->parsed()) return kernels_gc(options_);
+  if (build_ && build_->parsed()) return kernels_build(options_);
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
-// `kgrid kernels list|fetch|inspect|headers|gc`: the archive's catalog,
-// fetching into the cache, image and config checks, kernel build dirs, and
+// `kgrid kernels list|fetch|inspect|headers|build|gc`: the archive's catalog,
+// fetching into the cache, image and config checks, kernel build dirs,
+// kernels built from a source tree, and
 // trimming the cache. Output is a table for people or --json for programs.
 #pragma once
 
@@ -31,6 +32,12 @@ struct KernelsOptions {
   std::optional<size_t> keep;
   std::optional<double> max_age_days;
   bool dry_run = false;
+  // build --src
+  std::string src;
+  std::string build_config = "minimal";
+  std::vector<std::string> fragments;
+  std::string out;
+  unsigned jobs = 0;
 };
 
 int kernels_list(const KernelsOptions& options);
@@ -38,6 +45,7 @@ int kernels_fetch(const KernelsOptions& options);
 int kernels_inspect(const KernelsOptions& options);
 int kernels_headers(const KernelsOptions& options);
 int kernels_gc(const KernelsOptions& options);
+int kernels_build(const KernelsOptions& options);  // kernels_build_cmd.cc
 
 // Registers `kgrid kernels ...` on the CLI and runs whichever was parsed.
 class KernelsCommands {
@@ -47,7 +55,7 @@ class KernelsCommands {
 
  private:
   KernelsOptions options_;
-  CLI::App *list_ = nullptr, *fetch_ = nullptr, *inspect_ = nullptr, *headers_ = nullptr, *gc_ = nullptr;
+  CLI::App *list_ = nullptr, *fetch_ = nullptr, *inspect_ = nullptr, *headers_ = nullptr, *gc_ = nullptr, *build_ = nullptr;
 };
 
 }  // namespace kgrid::host
