@@ -12,6 +12,8 @@
 namespace kgrid::kernels {
 namespace {
 
+constexpr uint64_t kFinishBelow = 1 << 20;
+
 la_ssize_t read_stream(archive* a, void* user, const void** out) {
   auto chunk = static_cast<HttpStream*>(user)->next();
   if (!chunk) {
@@ -80,10 +82,14 @@ Result<DebStreamed> stream_from_deb(const std::string& url, const std::vector<De
   for (const auto& w : wanted) {
     if (!sums.count(w.path_in_deb)) unlisted += (unlisted.empty() ? "" : ", ") + w.path_in_deb;
   }
-  if (mode == FetchMode::Partial && unlisted.empty()) {
+  // Stopping early saves nothing when (nearly) all of it is here already:
+  // then even partial mode takes the rest and checks the SHA-256.
+  const bool nearly_all =
+      options.expected_size && stream.bytes_received() + kFinishBelow >= *options.expected_size;
+  if (mode == FetchMode::Partial && unlisted.empty() && !nearly_all) {
     stream.abort();
   } else {
-    if (mode == FetchMode::Partial) {
+    if (mode == FetchMode::Partial && !unlisted.empty()) {
       out.notes.push_back(label + ": its md5sums does not list " + unlisted +
                           ", so it was fetched whole and checked by SHA-256");
     }

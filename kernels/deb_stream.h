@@ -10,7 +10,9 @@
 //            package's SHA-256 cannot be checked then; the files are
 //            checked against the md5sums inside the package instead
 //            (control.tar comes before data.tar). A package whose md5sums
-//            does not list a wanted file is fetched whole and verified.
+//            does not list a wanted file is fetched whole and verified, and
+//            so is one with less than 1 MiB left to come when the files are
+//            out (the new layout's linux-binary is little but vmlinuz).
 //
 // In both modes a file that the package's md5sums lists must match it.
 #pragma once

@@ -112,6 +112,24 @@ TEST_CASE("streaming gives the same files as extracting a downloaded .deb; parti
   }
 }
 
+TEST_CASE("partial mode takes the rest and checks the SHA-256 when less than 1 MiB is left") {
+  std::vector<E> entries = kernel_entries();
+  entries[4].data.resize(300000);  // the modules: less than 1 MiB
+  const std::string deb = make_deb("data.tar.zst", make_tar(entries, "zstd"), md5sums_of(entries));
+  Served http;
+  http.files["/k.deb"] = deb;
+  ScratchDir d;
+  auto got = stream_from_deb(http.server.url("/k.deb"), wanted_in(d.path()), FetchMode::Partial, index_of(deb));
+  REQUIRE_MESSAGE(got.ok(), why(got));
+  CHECK(got->sha256_checked);
+  CHECK(got->bytes_fetched == deb.size());
+  CHECK(got->notes.empty());
+  http.files["/k.deb"][deb.size() - 100] ^= 0x01;  // and so it sees a corruption there
+  auto bad = stream_from_deb(http.server.url("/k.deb"), wanted_in(d.path()), FetchMode::Partial, index_of(deb));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("SHA-256 mismatch") != std::string::npos);
+}
+
 TEST_CASE("a corrupted byte after the wanted files: verified mode catches it, partial mode never reads it") {
   const auto entries = kernel_entries();
   const std::string deb = make_deb("data.tar.zst", make_tar(entries, "zstd"), md5sums_of(entries));
