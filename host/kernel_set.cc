@@ -11,6 +11,8 @@
 #include "kernels/config.h"
 #include "kernels/debian.h"
 #include "kernels/image.h"
+#include "kernels/package_files.h"
+#include "kernels/sha256.h"
 #include "kernels/url_kernel.h"
 
 namespace kgrid::host {
@@ -23,10 +25,29 @@ bool looks_like_image_name(const std::string& name) {
          name.rfind("Image-", 0) == 0 || name.find(".bzImage") != std::string::npos;
 }
 
+ResolvedKernel from_fetched(const kernels::FetchedKernel& f, const kernels::KernelImage& image,
+                            const std::string& source);
+
+// A local .deb or RPM: unpacked into the cache once, like a pinned URL
+// (keyed by the package's SHA-256), and named after the kernel's release.
+Result<ResolvedKernel> from_package(const fs::path& path, const std::string& source) {
+  auto sha = kernels::sha256_file(path);
+  if (!sha) return sha.error();
+  kernels::UrlRef ref{"file://" + fs::absolute(path).lexically_normal().string(), *sha};
+  auto fetched = kernels::fetch_url_kernel(ref);
+  if (!fetched) return make_error(path.string() + ": " + fetched.error().message);
+  auto image = kernels::inspect_image(fetched->image);
+  if (!image) return make_error(path.string() + ": " + image.error().message);
+  ResolvedKernel k = from_fetched(*fetched, *image, source);
+  k.id = "local-" + sanitize_id(image->release);
+  return k;
+}
+
 Result<ResolvedKernel> from_file(const fs::path& path, const std::string& source) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return make_error(path.string() + ": no such file");
   if (fs::is_directory(path, ec)) return make_error(path.string() + ": is a directory");
+  if (kernels::package_format(path) != kernels::PackageFormat::Unknown) return from_package(path, source);
   auto image = kernels::inspect_image(path);
   if (!image) return image.error();
   ResolvedKernel k;
