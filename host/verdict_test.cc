@@ -208,3 +208,18 @@ TEST_CASE("a test's warning= field becomes a kernel warning on a PASS") {
   REQUIRE(j.warnings.size() == 1);
   CHECK(j.warnings[0] == "scap_modern: a BPF program failed to load but the test passed: libbpf: prog 'x': ...");
 }
+
+TEST_CASE("the driver's cost metrics (dotted names) arrive as test metrics") {
+  FakeConsole c;
+  c.record("BEGIN", {{"init_ms", "2345"}});
+  c.record("TEST", {{"name", "modern_bpf"}, {"verdict", "PASS"}, {"m.cost.overhead_pct", "171.4"},
+                    {"m.cost.base_ns_per_op", "404.2"}, {"m.events_per_s", "50712"}, {"m.cost.ms", "x"}});
+  c.record("END", {{"tests", "1"}, {"status", "ok"}});
+  auto j = judge_text(c.str());
+  REQUIRE(j.tests.size() == 1);
+  CHECK(j.tests[0].metrics.at("cost.overhead_pct") == doctest::Approx(171.4));
+  CHECK(j.tests[0].metrics.at("cost.base_ns_per_op") == doctest::Approx(404.2));
+  CHECK(j.tests[0].metrics.at("events_per_s") == 50712);
+  CHECK(j.tests[0].metrics.count("cost.ms") == 0);  // not a number: left out
+  CHECK(j.init_s == doctest::Approx(2.345));         // boot to init, for KernelResult::init_s
+}
