@@ -1,5 +1,7 @@
 #include "kernels/headers.h"
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "kernels/cache.h"
@@ -8,6 +10,7 @@
 #include "kernels/elf_glibc.h"
 #include "kernels/http.h"
 #include "kernels/package_files.h"
+#include "kernels/private_glibc.h"
 #include "kernels/version.h"
 
 namespace kgrid::kernels {
@@ -28,6 +31,7 @@ struct Plan {
   std::vector<std::pair<HeaderPackage, std::string>> debs;  // package, Filename
   std::string kbuild_name;            // what the headers expect: linux-kbuild-<x>
   std::string kbuild_used;            // what is installed (differs for the fallback)
+  std::string glibc_needed;           // the kbuild used needs this newer glibc: "2.38"
   std::vector<std::string> notes;
 };
 
@@ -59,6 +63,7 @@ Result<Plan> plan_packages(const ArchiveAccess& access, const KernelId& id, cons
   plan.kbuild_name = plan.kbuild_used = kbuild;
   const std::string need = libc6_requirement(pk.at(kbuild).depends);
   if (need.empty() || compare_glibc_versions(need, host_glibc) <= 0) return plan;
+  plan.glibc_needed = need;
 
   // The suite's host tools cannot run here: try this machine's backports.
   const std::string codename = host_codename();
@@ -82,16 +87,32 @@ Result<Plan> plan_packages(const ArchiveAccess& access, const KernelId& id, cons
   if (!best) return plan;
   plan.debs.back() = {header_package(*best, codename + "-backports"), best->filename};
   plan.kbuild_used = best->name;
+  plan.glibc_needed.clear();
   plan.notes.push_back(kbuild + " needs glibc " + need + " (this machine has " + host_glibc + "); using " + best->name +
                        " " + best->version + " from " + codename + "-backports instead");
   return plan;
 }
 
-json meta_of(const std::vector<HeaderPackage>& packages, const Plan& plan) {
+// The wrappers' layout; a change re-assembles the trees that have wrappers.
+constexpr int kGlibcWrappers = 1;
+
+json meta_of(const std::vector<HeaderPackage>& packages, const Plan& plan, const std::optional<PrivateGlibc>& glibc) {
   json pk = json::array();
   for (const auto& p : packages)
     pk.push_back({{"name", p.name}, {"version", p.version}, {"suite", p.suite}, {"sha256", p.sha256}, {"size", p.size}});
-  return {{"packages", pk}, {"kbuild", plan.kbuild_name}, {"kbuild_used", plan.kbuild_used}, {"notes", plan.notes}};
+  json meta = {{"packages", pk}, {"kbuild", plan.kbuild_name}, {"kbuild_used", plan.kbuild_used}, {"notes", plan.notes}};
+  // Only trees with wrappers carry this, so older trees without them stay valid.
+  if (glibc)
+    meta["private_glibc"] = {{"libc6", glibc->libc6_version}, {"suite", glibc->suite}, {"sha256", glibc->sha256},
+                             {"dir", glibc->dir.string()}, {"wrappers", kGlibcWrappers}};
+  return meta;
+}
+
+std::string glibc_note(const Plan& plan, const PrivateGlibc& g, const std::vector<std::string>& wrapped) {
+  std::string tools;
+  for (const auto& t : wrapped) tools += (tools.empty() ? "" : ", ") + fs::path(t).filename().string();
+  return "kbuild host tools need GLIBC_" + plan.glibc_needed + ": running them with a private glibc " + g.glibc +
+         " from " + g.suite + " (libc6 " + g.libc6_version + "; " + tools + ")";
 }
 
 // Rewrites absolute /usr/src/ paths in the flavor Makefile to `root`/usr/src/.
@@ -149,20 +170,38 @@ Result<KernelHeaders> fetch_debian_headers(const KernelId& id, const FetchOption
   h.build_dir = h.root / "usr" / "src" / ("linux-headers-" + id.abi);
 
   std::vector<std::string> warnings;
-  auto plan = plan_packages(*access, id, this_glibc(), &warnings);
+  const std::string host_glibc = this_glibc();
+  auto plan = plan_packages(*access, id, host_glibc, &warnings);
   if (!plan) return plan.error();
   for (const auto& [p, filename] : plan->debs) h.packages.push_back(p);
   h.notes = plan->notes;
+  // No kbuild whose tools run here: run them with a newer glibc.
+  std::optional<PrivateGlibc> glibc;
+  if (!plan->glibc_needed.empty() && id.arch == "amd64") {
+    auto g = ensure_private_glibc(*access, plan->glibc_needed, glibc_suites(host_codename(), id.suite));
+    if (g) glibc = *g;
+    else h.notes.push_back("kbuild host tools need GLIBC_" + plan->glibc_needed + ": " + g.error().message);
+  }
   h.notes.insert(h.notes.end(), warnings.begin(), warnings.end());
 
   auto lock = FileLock::acquire(access->root / "locks" / ("headers-" + h.id + ".lock"));
   if (!lock) return lock.error();
-  const json want = meta_of(h.packages, *plan);
-  auto have = read_file(dir / "meta.json");
+  const json want = meta_of(h.packages, *plan, glibc);
+  const fs::path libexec = fs::path("usr") / "libexec" / "kgrid-glibc" / plan->kbuild_used;  // the wrapped tools
+  auto have_text = read_file(dir / "meta.json");
+  json have = have_text ? json::parse(*have_text, nullptr, false) : json();
+  std::vector<std::string> wrapped;
+  if (have.is_object() && have.contains("wrapped")) {
+    if (have["wrapped"].is_array())
+      for (const auto& t : have["wrapped"])
+        if (t.is_string()) wrapped.push_back(t.get<std::string>());
+    have.erase("wrapped");
+  }
   std::error_code ec;
-  if (have && json::parse(*have, nullptr, false) == want && fs::is_directory(h.build_dir, ec)) {
+  if (have == want && fs::is_directory(h.build_dir, ec)) {
     h.from_cache = true;
   } else {
+    wrapped.clear();
     if (access->offline) return make_error(h.id + ": offline (KGRID_OFFLINE) and its headers are not in " + dir.string());
     TempPath work(temp_path_for(access->root / "headers" / ("." + h.id)));
     UnpackStats stats;
@@ -184,10 +223,18 @@ Result<KernelHeaders> fetch_debian_headers(const KernelId& id, const FetchOption
       fs::create_symlink(plan->kbuild_used, lib / plan->kbuild_name, ec);
       if (ec) return make_error("cannot link " + plan->kbuild_name + ": " + ec.message());
     }
+    if (glibc) {
+      auto w = wrap_kbuild_tools(work.path() / "root" / "usr" / "lib" / plan->kbuild_used, work.path() / "root" / libexec,
+                                 h.root / libexec, *glibc, host_glibc);
+      if (!w) return w.error();
+      wrapped = *w;
+    }
     const fs::path flavor_dir = work.path() / "root" / "usr" / "src" / ("linux-headers-" + id.abi);
     Status st = fix_makefile(flavor_dir / "Makefile", h.root);
     if (!st) return st.error();
-    st = write_file_atomic(work.path() / "meta.json", want.dump(2) + "\n");
+    json meta = want;
+    if (glibc) meta["wrapped"] = wrapped;
+    st = write_file_atomic(work.path() / "meta.json", meta.dump(2) + "\n");
     if (!st) return st.error();
     fs::remove_all(dir, ec);
     fs::create_directories(dir.parent_path(), ec);
@@ -196,6 +243,7 @@ Result<KernelHeaders> fetch_debian_headers(const KernelId& id, const FetchOption
     work.release();
   }
   touch_last_used(dir);
+  if (glibc && !wrapped.empty()) h.notes.push_back(glibc_note(*plan, *glibc, wrapped));
   for (const auto& p : h.packages) {
     if (p.name.ends_with("-common")) h.src_dir = h.root / "usr" / "src" / p.name;
   }

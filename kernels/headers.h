@@ -15,7 +15,10 @@
 //  - when this machine's glibc is too old for the suite's kbuild host tools
 //    (6.12 in trixie and 7.x need GLIBC_2.38), a kbuild of the same series
 //    from <this machine's codename>-backports is used if one exists
-//    (linux-kbuild-6.12.*+deb12 for bookworm); otherwise module builds are
+//    (linux-kbuild-6.12.*+deb12 for bookworm); otherwise the tools that need
+//    it are wrapped to run with a newer libc6 unpacked privately in the cache
+//    (private_glibc.h; the notes say so, meta.json records it so older trees
+//    are assembled again); only when no libc6 can be had are module builds
 //    reported impossible with the exact reason (headers still serve BPF).
 // The compiler and make overrides for this machine are in headers_toolchain.h.
 #pragma once
