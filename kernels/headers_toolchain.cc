@@ -1,6 +1,7 @@
 #include "kernels/headers_toolchain.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "kernels/cache.h"
 #include "kernels/config.h"
@@ -23,6 +24,32 @@ std::string default_gcc() {
   for (const char* cc : {"gcc", "cc"})
     if (program_available(cc)) return cc;
   return "gcc";
+}
+
+}  // namespace
+
+int pahole_version_number(std::string_view text) {
+  size_t i = text.find_first_of("0123456789");
+  if (i == std::string_view::npos) return 0;
+  int major = 0, minor = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') major = major * 10 + (text[i++] - '0');
+  if (i >= text.size() || text[i] != '.') return 0;
+  ++i;
+  size_t start = i;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') minor = minor * 10 + (text[i++] - '0');
+  if (i == start) return 0;
+  return major * 100 + minor;
+}
+
+namespace {
+
+// The installed pahole as kbuild counts it (v1.24 -> 124); 0 if none.
+int installed_pahole() {
+  if (!program_available("pahole")) return 0;
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(30);
+  auto r = run_process({"pahole", "--version"}, o);
+  return r && r->ok() ? pahole_version_number(r->out) : 0;
 }
 
 }  // namespace
@@ -79,9 +106,22 @@ BuildRecipe build_recipe(const KernelHeaders& h, const std::string& cc) {
       r.make_args.push_back("CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=");
       r.notes.push_back(r.cc + " lacks -fmin-function-alignment: kbuild uses -falign-functions instead");
     }
-    if (config->is_set("CONFIG_DEBUG_INFO_BTF_MODULES") && !program_available("pahole")) {
-      r.make_args.push_back("CONFIG_DEBUG_INFO_BTF_MODULES=");
-      r.notes.push_back("pahole (dwarves) is not installed: modules are built without BTF");
+    if (config->is_set("CONFIG_DEBUG_INFO_BTF_MODULES")) {
+      // kbuild picks pahole's flags by the version the kernel was built with
+      // (CONFIG_PAHOLE_VERSION), so an older pahole here fails on them.
+      const int have = installed_pahole();
+      const auto kernel_pahole = config->value("CONFIG_PAHOLE_VERSION");
+      const int want = kernel_pahole ? std::atoi(kernel_pahole->c_str()) : 0;
+      if (have == 0) {
+        r.make_args.push_back("CONFIG_DEBUG_INFO_BTF_MODULES=");
+        r.notes.push_back("pahole (dwarves) is not installed: modules are built without BTF");
+      } else if (have < want) {
+        r.make_args.push_back("CONFIG_DEBUG_INFO_BTF_MODULES=");
+        r.notes.push_back("pahole " + std::to_string(have / 100) + "." + std::to_string(have % 100) +
+                          " is older than the " + std::to_string(want / 100) + "." + std::to_string(want % 100) +
+                          " this kernel was built with (kbuild would pass it flags it does not know): "
+                          "modules are built without BTF");
+      }
     }
   } else {
     r.notes.push_back("cannot read " + (h.build_dir / ".config").string() + ": " + config.error().message);

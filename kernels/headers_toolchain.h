@@ -9,7 +9,8 @@
 //    compiler lacks -fmin-function-alignment (gcc < 14): kbuild then uses
 //    -falign-functions.
 //  - CONFIG_DEBUG_INFO_BTF_MODULES= when the config has it and pahole is
-//    missing (module BTF needs pahole and the shipped vmlinux).
+//    missing, or older than the CONFIG_PAHOLE_VERSION the kernel was built
+//    with (kbuild chooses pahole's flags by that number).
 //  - modules_ok = false, with the reason, when a kbuild host tool needs a
 //    newer glibc than this machine's.
 #pragma once
@@ -38,6 +39,9 @@ BuildRecipe build_recipe(const KernelHeaders& headers, const std::string& cc = "
 
 // "CC = $(if ...) $(CROSS_COMPILE)gcc-12" in .kernelvariables -> "gcc-12".
 std::string kernel_compiler(const std::filesystem::path& build_dir);
+
+// "v1.24" -> 124, "1.30\n" -> 130 (kbuild's pahole-version.sh numbering); 0 if none.
+int pahole_version_number(std::string_view text);
 
 // The kbuild host tools (ELF files below `kbuild_dir`) that need a glibc
 // newer than `host_glibc`, as "<relative path>" list, and the newest needed.
