@@ -148,7 +148,10 @@ Result<SpecFile> parse_file_entry(const Context& ctx, const toml::node& node, co
 }
 
 bool known_metric(const std::string& format, const std::string& metric) {
-  static const std::set<std::string> timing = {"duration_ms", "load_ms", "gen_ms", "capture_ms", "events_per_s"};
+  static const std::set<std::string> timing = {"duration_ms", "load_ms", "gen_ms", "capture_ms", "events_per_s",
+                                               "cost.base_ns_per_op", "cost.probe_ns_per_op", "cost.overhead_pct",
+                                               "cost.wall_ns_per_op", "cost.wall_overhead_pct", "cost.spread_pct",
+                                               "cost.preempted_pct", "cost.ms"};
   if (timing.count(metric) || format == "kgrid") return true;  // kgrid-format consumers may report any stat
   if (format == "scap-open")
     return metric == "events" || metric == "kernel_events" || metric == "drops" || metric == "drops_buffer";
@@ -264,6 +267,27 @@ Status read_requires(const Context& ctx, const toml::table& req, plan::Test& t) 
   return ok_status();
 }
 
+// [cost]: the driver's cost measurement (docs/test-specs.md).
+Status read_cost(const Context& ctx, const toml::table& cost, plan::Test& t) {
+  if (auto st = check_keys(ctx, cost, "cost.", {"enabled", "ops", "rounds"}); !st) return st;
+  if (const toml::node* n = cost.get("enabled")) {
+    auto v = get_bool(ctx, *n, "cost.enabled");
+    if (!v) return v.error();
+    t.cost = *v;
+  }
+  if (const toml::node* n = cost.get("ops")) {
+    auto v = get_int(ctx, *n, "cost.ops", 1, plan::kMaxCostOps);
+    if (!v) return v.error();
+    t.cost_ops = static_cast<int>(*v);
+  }
+  if (const toml::node* n = cost.get("rounds")) {
+    auto v = get_int(ctx, *n, "cost.rounds", 1, plan::kMaxCostRounds);
+    if (!v) return v.error();
+    t.cost_rounds = static_cast<int>(*v);
+  }
+  return ok_status();
+}
+
 // Rules that need the whole spec.
 Status check_consistency(const Context& ctx, const toml::table& top, const plan::Test& t) {
   if (t.expect_truth && t.gen.empty())
@@ -280,6 +304,10 @@ Status check_consistency(const Context& ctx, const toml::table& top, const plan:
     return ctx.error(top.get("command"), "stop",
                      "with no ready line and no generator the probe would be stopped as soon as it starts; "
                      "set [stop] when = \"exit\" (it ends by itself) or after = <seconds>");
+  if (const toml::node* cost = top.get("cost"); cost && t.cost && (t.ready.empty() || t.stop_when != "generator"))
+    return ctx.error(cost, "cost",
+                     "the cost is measured while the probe is attached: it needs a ready line and "
+                     "[stop] when = \"generator\" (or set enabled = false)");
   if (t.stop_after_s >= t.timeout_s)
     return ctx.error(top.get("stop"), "stop.after", "must be below the timeout (" + std::to_string(t.timeout_s) + "s)");
   return ok_status();
@@ -331,7 +359,7 @@ Result<Spec> parse_spec(std::string_view text, const fs::path& base_dir, const s
   }
   if (auto st = check_keys(ctx, top, "",
                            {"name", "driver", "description", "command", "ready", "generator", "format",
-                            "timeout", "files", "pty", "stop", "expect", "requires"});
+                            "timeout", "files", "pty", "stop", "expect", "requires", "cost"});
       !st)
     return st.error();
 
@@ -407,7 +435,7 @@ Result<Spec> parse_spec(std::string_view text, const fs::path& base_dir, const s
     Status (*read)(const Context&, const toml::table&, plan::Test&);
   };
   for (const Section& s : {Section{"stop", read_stop}, Section{"expect", read_expect},
-                           Section{"requires", read_requires}}) {
+                           Section{"requires", read_requires}, Section{"cost", read_cost}}) {
     const toml::node* n = top.get(s.key);
     if (!n) continue;
     const toml::table* table = n->as_table();

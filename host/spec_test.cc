@@ -155,7 +155,7 @@ metrics = ["events >= 1000", "drops == 0", "kernel_events > 0"]
 
 TEST_CASE("errors name the file, the line and the key") {
   CHECK(error_of("command = [\"x\"]\nready = \"r\"\ntimout = 5\n") ==
-        "specs/t.toml:3: timout: unknown key (expected one of: command, description, driver, expect, files, "
+        "specs/t.toml:3: timout: unknown key (expected one of: command, cost, description, driver, expect, files, "
         "format, generator, name, pty, ready, requires, stop, timeout)");
   CHECK(has(error_of("command = [\"x\"\n"), "specs/t.toml:1:16: "));  // TOML syntax, with line and column
   CHECK(error_of("ready = \"r\"\n") ==
@@ -267,4 +267,34 @@ TEST_CASE("CONFIG requirements are decided on the host when the kernel's config 
   plan::Plan unknown = plan_for_kernel(p, nullptr);  // left for the guest
   CHECK(unknown.tests[0].skip.empty());
   CHECK(unknown.tests[0].config.size() == 2);
+}
+
+TEST_CASE("[cost]: on by default, off or sized by the spec, refused where it cannot be measured") {
+  auto spec = parse("command = \"x\"\nready = \"r\"\n");
+  REQUIRE(spec.ok());
+  CHECK(spec->test.cost);
+  CHECK(spec->test.cost_ops == plan::kDefaultCostOps);
+  CHECK(spec->test.cost_rounds == plan::kDefaultCostRounds);
+
+  spec = parse("command = \"x\"\nready = \"r\"\n[cost]\nops = 2000\nrounds = 7\n");
+  REQUIRE(spec.ok());
+  CHECK(spec->test.cost_ops == 2000);
+  CHECK(spec->test.cost_rounds == 7);
+  plan::Plan p;
+  p.tests.push_back(spec->test);
+  CHECK(has(plan::format_plan(p), "\ncost 2000 7\n"));
+
+  spec = parse("command = \"x\"\nready = \"r\"\n[cost]\nenabled = false\n");
+  REQUIRE(spec.ok());
+  CHECK_FALSE(spec->test.cost);
+
+  CHECK(has(error_of("command = \"x\"\nready = \"r\"\n[cost]\nops = 0\n"), "cost.ops: must be between 1 and 100000"));
+  CHECK(has(error_of("command = \"x\"\nready = \"r\"\n[cost]\nrounds = 16\n"), "cost.rounds: must be between 1 and 15"));
+  CHECK(has(error_of("command = \"x\"\nready = \"r\"\n[cost]\nenabled = \"no\"\n"), "cost.enabled: expected true or false"));
+  CHECK(has(error_of("command = \"x\"\nready = \"r\"\n[cost]\nrun = 1\n"), "cost.run: unknown key"));
+  CHECK(has(error_of("command = \"x\"\n[stop]\nwhen = \"exit\"\n[cost]\nops = 5\n"),
+            "cost: the cost is measured while the probe is attached: it needs a ready line"));
+  CHECK(parse("command = \"x\"\n[stop]\nwhen = \"exit\"\n[cost]\nenabled = false\n").ok());
+  // Its metrics can be expected, whatever the format.
+  CHECK(parse("command = \"x\"\nformat = \"scap-open\"\n[expect]\nmetrics = [\"cost.overhead_pct < 200\"]\n").ok());
 }
