@@ -122,10 +122,14 @@ void ReportCommands::add_to(CLI::App& app) {
   compare_cmd_->add_option("--text", compare_.text, "Also write the text report to this file");
   compare_cmd_->add_option("--md", compare_.md, "Write a Markdown report to this file (e.g. $GITHUB_STEP_SUMMARY)");
   compare_cmd_->add_option("--json", compare_.json, "Write a JSON report to this file");
-  compare_cmd_->add_option("--events-drop-pct", compare_.thresholds.events_drop_pct, "events/s falling by more than this % is a regression")->capture_default_str();
+  compare_cmd_->add_option("--events-drop-pct", compare_.thresholds.events_drop_pct, "events/s falling by more than this % is slower")->capture_default_str();
   compare_cmd_->add_option("--boot-increase-pct", compare_.thresholds.boot_increase_pct, "Boot time growing by more than this %...")->capture_default_str();
   compare_cmd_->add_option("--boot-min-increase", compare_.thresholds.boot_min_increase_s, "...and by at least this many seconds is a regression")->capture_default_str();
   compare_cmd_->add_option("--drops-increase", compare_.thresholds.drops_increase, "Dropped events growing by more than this is a regression")->capture_default_str();
+  compare_cmd_->add_option("--overhead-points", compare_.thresholds.overhead_points, "The driver's overhead growing by more than this many % points...")->capture_default_str();
+  compare_cmd_->add_option("--overhead-rel-pct", compare_.thresholds.overhead_rel_pct, "...and by more than this % of the old overhead is slower")->capture_default_str();
+  compare_cmd_->add_option("--load-increase-pct", compare_.thresholds.load_increase_pct, "The probe's load time growing by more than this %...")->capture_default_str();
+  compare_cmd_->add_option("--load-min-increase", compare_.thresholds.load_min_increase_s, "...and by at least this many seconds is slower")->capture_default_str();
 
   CLI::App* history = app.add_subcommand("history", "A local record of runs (SQLite): when did a kernel start failing, how did boot time move");
   history->require_subcommand(1);

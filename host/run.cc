@@ -89,6 +89,7 @@ class SweepObserver : public RunObserver {
     r.warnings = o.judgement.warnings;
     r.duration_s = o.duration_s;
     r.boot_s = o.boot_s;
+    r.init_s = o.judgement.init_s;
     if (job < driver_tests.size()) merge_driver_results(r, driver_tests[job]);
     done_[job] = true;
     ++finished_;
