@@ -37,7 +37,10 @@ CONFIG_SYSFS=y
 CONFIG_DEVTMPFS=y
 CONFIG_TMPFS=y
 CONFIG_DEBUG_FS=y
-# probes: eBPF with BTF (CO-RE), tracepoints, kprobes, perf events
+# probes: eBPF with BTF (CO-RE), tracepoints, kprobes, perf events; NET
+# because libbpf probes kernel features (global data, ...) with socket-filter
+# programs, and without them it never creates a CO-RE probe's .rodata map
+CONFIG_NET=y
 CONFIG_BPF_SYSCALL=y
 CONFIG_BPF_JIT=y
 CONFIG_PERF_EVENTS=y
