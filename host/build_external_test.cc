@@ -16,37 +16,16 @@
 #include "host/build_external.h"
 #include "host/build_external_cell.h"
 #include "host/build_headers.h"
+#include "host/build_testing.h"
 #include "host/build_plan.h"
 #include "host/build_runner.h"
 
 using namespace kgrid::host;
+using namespace kgrid::host::testing;
 namespace fs = std::filesystem;
 using kgrid::results::Verdict;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) {
-    path = fs::temp_directory_path() / ("kgrid-ext-test-" + name + "-" + std::to_string(getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-void write(const fs::path& p, const std::string& text, bool exec = false) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
-  if (exec) fs::permissions(p, fs::perms::owner_all, fs::perm_options::add);
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The first 20 bytes of a little-endian ELF header: type, machine.
 std::string elf(int type, int machine) {
@@ -66,16 +45,6 @@ HeaderTree fake_tree(const fs::path& root) {
   auto t = header_tree_at(root, "6.1.0-test-amd64");
   REQUIRE(t.ok());
   return *t;
-}
-
-Compiler fake_gcc() {
-  Compiler c;
-  c.name = "gcc-12";
-  c.family = "gcc";
-  c.version = 12;
-  c.cc = "/bin/true";
-  c.version_text = "gcc-12 (fake)";
-  return c;
 }
 
 std::vector<std::string> names(const std::vector<TreeEntry>& tree) {
