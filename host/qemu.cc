@@ -11,11 +11,24 @@ namespace {
 const ArchSpec kArchs[] = {
     // -cpu max under TCG gives every feature TCG can emulate; under KVM,
     // host passes the real CPU through.
-    {"x86_64", "qemu-system-x86_64", "pc", "max", "host", "ttyS0"},
+    // cx16=off: under TCG (QEMU 7.2, Debian 12) a `cmpxchg16b %gs:(%rsi)` in
+    // SLUB's fast path now and then leaves garbage in EFLAGS (TF set, so a
+    // #DB storm, then a double fault). Debian's 6.12 cloud kernels PANICked
+    // in 26 of 122 boots with cx16 and in none of 50 without it
+    // (docs/performance.md, "TCG and cmpxchg16b"). Without CX16 the kernel
+    // takes its cmpxchg16b-free paths; x86-64 kernels do not require it.
+    {"x86_64", "qemu-system-x86_64", "pc", "max,cx16=off", "host", "ttyS0"},
     {"arm64", "qemu-system-aarch64", "virt", "max", "host", "ttyAMA0"},
 };
 
 }  // namespace
+
+const ArchSpec* find_arch_by_qemu(const std::string& qemu_binary) {
+  std::string base = qemu_binary.substr(qemu_binary.find_last_of('/') + 1);
+  for (const auto& spec : kArchs)
+    if (spec.qemu_binary == base) return &spec;
+  return nullptr;
+}
 
 const ArchSpec* find_arch(const std::string& arch) {
   std::string a = arch == "aarch64" ? "arm64" : arch == "amd64" ? "x86_64" : arch;

@@ -35,6 +35,8 @@ struct ArchSpec {
 
 // The table; nullptr for an unknown arch.
 const ArchSpec* find_arch(const std::string& arch);
+// The entry whose QEMU is `qemu_binary` (a name or a path); nullptr if none.
+const ArchSpec* find_arch_by_qemu(const std::string& qemu_binary);
 
 // The kernel command line kgrid boots with.
 std::string kernel_cmdline(const QemuOptions& options, const ArchSpec& spec);

@@ -27,9 +27,16 @@ TEST_CASE("the x86_64 command line has no network, no sharing and the nonce") {
   CHECK((append + 1)->find("kgrid.nonce=abc") != std::string::npos);
   CHECK((append + 1)->find("panic=-1") != std::string::npos);
   CHECK(std::find(argv.begin(), argv.end(), "tcg") != argv.end());
+  // TCG's cmpxchg16b can corrupt EFLAGS: x86 guests run without CX16.
+  auto cpu = std::find(argv.begin(), argv.end(), "-cpu");
+  REQUIRE(cpu != argv.end());
+  CHECK(*(cpu + 1) == "max,cx16=off");
   o.kvm = true;
   auto kvm = qemu_argv(o, *spec);
   CHECK(std::find(kvm.begin(), kvm.end(), "kvm") != kvm.end());
+  CHECK(*(std::find(kvm.begin(), kvm.end(), "-cpu") + 1) == "host");
+  CHECK(find_arch_by_qemu("/usr/bin/qemu-system-aarch64") == find_arch("arm64"));
+  CHECK(find_arch_by_qemu("qemu-system-mips") == nullptr);
   CHECK(find_arch("sparc") == nullptr);
 }
 

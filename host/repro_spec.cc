@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "common/protocol.h"
+#include "host/qemu.h"
 #include "results/results.h"
 
 namespace kgrid::host {
@@ -175,8 +176,9 @@ Result<std::vector<std::string>> repro_argv(const std::vector<std::string>& argv
     } else if (out[i] == "-accel" && out[i + 1] == "kvm" && !changes.kvm_usable) {
       out[i + 1] = "tcg";
       notes.push_back("the sweep used KVM, which is not usable here: running under TCG");
+      const ArchSpec* spec = find_arch_by_qemu(out[0]);
       for (size_t j = 0; j + 1 < out.size(); ++j)
-        if (out[j] == "-cpu" && out[j + 1] == "host") out[j + 1] = "max";
+        if (out[j] == "-cpu" && out[j + 1] == "host") out[j + 1] = spec ? spec->cpu_tcg : "max";
     }
   }
   if (!have_append) return make_error("the recorded QEMU command has no -append (kernel command line)");
