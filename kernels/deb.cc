@@ -28,21 +28,8 @@ Status write_entry(archive* a, const std::filesystem::path& dest, const std::str
   TempPath tmp(temp_path_for(dest));
   UniqueFd fd(::open(tmp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
   if (!fd.valid()) return errno_error("cannot create", tmp.path());
-  int64_t total = 0;
-  char buf[1 << 16];
-  for (;;) {
-    la_ssize_t n = archive_read_data(a, buf, sizeof buf);
-    if (n < 0) return make_error(what + ": " + arch_error(a));
-    if (n == 0) break;
-    total += n;
-    if (total > kMaxFileSize) return make_error(what + ": larger than 1 GiB, refused");
-    for (la_ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(fd.get(), buf + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return errno_error("cannot write", tmp.path());
-      done += w;
-    }
-  }
+  auto copied = la::copy_entry_data(a, fd.get(), tmp.path().string(), what);
+  if (!copied) return copied.error();
   if (::fsync(fd.get()) != 0) return errno_error("cannot fsync", tmp.path());
   fd.reset();
   if (::rename(tmp.path().c_str(), dest.c_str()) != 0) return errno_error("cannot rename to", dest);

@@ -23,6 +23,10 @@ using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 
 std::string error_text(archive* a);
 
+// Copies the current entry's data to `fd` (named `fd_name` in errors), at
+// most kMaxFileSize bytes; `what` names the entry. The bytes copied.
+Result<int64_t> copy_entry_data(archive* a, int fd, const std::string& fd_name, const std::string& what);
+
 // The inner archive reads through read_outer() from the outer's current member.
 struct OuterSource {
   archive* outer;

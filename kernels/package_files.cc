@@ -84,22 +84,9 @@ Status for_each_entry(const fs::path& package, const Visitor& visit) {
 Status write_data(archive* a, const fs::path& dest, mode_t mode, uint64_t* bytes, const std::string& what) {
   UniqueFd fd(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 0755));
   if (!fd.valid()) return errno_error("cannot create", dest);
-  int64_t total = 0;
-  char buf[1 << 16];
-  for (;;) {
-    la_ssize_t n = archive_read_data(a, buf, sizeof buf);
-    if (n < 0) return make_error(what + ": " + arch_error(a));
-    if (n == 0) break;
-    total += n;
-    if (total > kMaxFileSize) return make_error(what + ": larger than 1 GiB, refused");
-    for (la_ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(fd.get(), buf + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return errno_error("cannot write", dest);
-      done += w;
-    }
-  }
-  if (bytes) *bytes += static_cast<uint64_t>(total);
+  auto copied = la::copy_entry_data(a, fd.get(), dest.string(), what);
+  if (!copied) return copied.error();
+  if (bytes) *bytes += static_cast<uint64_t>(*copied);
   return ok_status();
 }
 
