@@ -9,9 +9,11 @@
 #include <system_error>
 
 #include "host/build_run.h"
+#include "host/durations.h"
 #include "host/grid.h"
 #include "host/kernel_set.h"
 #include "host/qemu.h"
+#include "kernels/cache.h"
 #include "kernels/vmlinux.h"
 #include "kernels/preflight.h"
 #include "host/spec_kernel.h"
@@ -260,8 +262,21 @@ int run_command(const RunOptions& options) {
                             std::min(options.jobs, jobs.size()), kvm ? "KVM" : "TCG (no usable /dev/kvm)"));
   SweepObserver observer(run, *kernels, options.out, printer);
   observer.driver_tests = *drivers;
-  PoolResult pool = run_pool(jobs, options.jobs, observer);
+  // The slowest kernels of earlier sweeps first (host/durations.h).
+  auto cache = kernels::cache_dir();
+  fs::path durations_file = cache ? *cache / "durations.tsv" : fs::path();
+  std::vector<std::string> keys;
+  for (const auto& job : jobs) keys.push_back(duration_key(run.accel, job.id));
+  Durations known = durations_file.empty() ? Durations{} : read_durations(durations_file);
+  PoolResult pool = run_pool(jobs, options.jobs, observer, longest_first(keys, known));
   printer.finish();
+  if (!pool.interrupted && !durations_file.empty()) {
+    Durations fresh;
+    for (size_t i = 0; i < jobs.size(); ++i)
+      if (run.kernels[i].duration_s > 0) fresh[keys[i]] = run.kernels[i].duration_s;
+    if (auto st = update_durations(durations_file, fresh); !st)
+      printer.print("kgrid: warning: cannot record VM times: " + st.error().message);
+  }
 
   // 4. Report.
   run.interrupted = pool.interrupted;

@@ -52,8 +52,20 @@ void write_all(int fd, const char* data, size_t n) {
 
 class Pool {
  public:
-  Pool(const std::vector<VmJob>& jobs, size_t parallel, RunObserver& observer)
-      : jobs_(jobs), parallel_(parallel == 0 ? 1 : parallel), observer_(observer) {}
+  Pool(const std::vector<VmJob>& jobs, size_t parallel, RunObserver& observer, std::vector<size_t> order)
+      : jobs_(jobs), parallel_(parallel == 0 ? 1 : parallel), observer_(observer), order_(std::move(order)) {
+    // Anything but a permutation of the indexes falls back to 0, 1, 2...
+    std::vector<bool> seen(jobs_.size(), false);
+    bool valid = order_.size() == jobs_.size();
+    for (size_t i = 0; valid && i < order_.size(); ++i) {
+      valid = order_[i] < jobs_.size() && !seen[order_[i]];
+      if (valid) seen[order_[i]] = true;
+    }
+    if (!valid) {
+      order_.resize(jobs_.size());
+      for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    }
+  }
 
   PoolResult run();
 
@@ -71,7 +83,8 @@ class Pool {
   size_t parallel_;
   RunObserver& observer_;
   std::vector<std::unique_ptr<ActiveVm>> active_;
-  size_t next_ = 0;
+  std::vector<size_t> order_;  // job indexes in starting order
+  size_t next_ = 0;            // into order_
 };
 
 void Pool::start(size_t index) {
@@ -233,7 +246,7 @@ PoolResult Pool::run() {
   UniqueFd sigfd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
 
   while (next_ < jobs_.size() || !active_.empty()) {
-    while (active_.size() < parallel_ && next_ < jobs_.size()) start(next_++);
+    while (active_.size() < parallel_ && next_ < jobs_.size()) start(order_[next_++]);
     if (active_.empty()) continue;
 
     std::vector<pollfd> fds;
@@ -270,7 +283,7 @@ PoolResult Pool::run() {
       if (f[1].revents) read_stderr(vm);
       bool exited = (f[2].revents != 0 || !have_pidfds) && vm.child->try_reap();
       if (exited) {
-        finish(slot, VmEnd{EndKind::Exited});
+        finish(slot, VmEnd{});  // kind: Exited
         continue;
       }
       double limit = 0;
@@ -298,7 +311,7 @@ PoolResult Pool::run() {
       outcome.end.detail = result.signal_name;
       outcome.judgement.verdict = results::Verdict::InfraError;
       outcome.judgement.reason = "not run: the sweep was interrupted (" + result.signal_name + ")";
-      observer_.finished(next_, outcome);
+      observer_.finished(order_[next_], outcome);
     }
   }
   // The mask stays blocked: a second Ctrl-C must not kill kgrid before the
@@ -309,8 +322,9 @@ PoolResult Pool::run() {
 
 }  // namespace
 
-PoolResult run_pool(const std::vector<VmJob>& jobs, size_t parallel, RunObserver& observer) {
-  Pool pool(jobs, parallel, observer);
+PoolResult run_pool(const std::vector<VmJob>& jobs, size_t parallel, RunObserver& observer,
+                    const std::vector<size_t>& order) {
+  Pool pool(jobs, parallel, observer, order);
   return pool.run();
 }
 

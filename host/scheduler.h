@@ -54,9 +54,12 @@ struct PoolResult {
   std::string signal_name;  // "SIGINT" / "SIGTERM"
 };
 
-// Runs every job, at most `parallel` at once. Blocks SIGINT/SIGTERM/SIGHUP
-// and leaves them blocked, so that the caller can still write its results
-// after an interrupt; the caller then returns from main with 130.
-PoolResult run_pool(const std::vector<VmJob>& jobs, size_t parallel, RunObserver& observer);
+// Runs every job, at most `parallel` at once, starting them in `order` (a
+// permutation of the job indexes; empty: 0, 1, 2...). The observer always
+// hears the job's own index. Blocks SIGINT/SIGTERM/SIGHUP and leaves them
+// blocked, so that the caller can still write its results after an
+// interrupt; the caller then returns from main with 130.
+PoolResult run_pool(const std::vector<VmJob>& jobs, size_t parallel, RunObserver& observer,
+                    const std::vector<size_t>& order = {});
 
 }  // namespace kgrid::host

@@ -22,7 +22,9 @@ struct Recorder : RunObserver {
   std::map<size_t, VmOutcome> outcomes;
   int started_count = 0;
   size_t max_running = 0, running = 0;
-  void started(size_t) override {
+  std::vector<size_t> started_order;
+  void started(size_t job) override {
+    started_order.push_back(job);
     ++started_count;
     max_running = std::max(max_running, ++running);
   }
@@ -85,6 +87,24 @@ TEST_CASE("the pool runs VMs in parallel up to the limit and keeps their console
     CHECK(rec.outcomes[i].judgement.verdict == Verdict::Pass);
     CHECK(std::filesystem::file_size(jobs[i].console_log) == FakeConsole().passing_run().str().size());
   }
+}
+
+TEST_CASE("the pool starts jobs in the order given and reports them by their own index") {
+  TempDir dir;
+  std::vector<VmJob> jobs;
+  for (int i = 0; i < 3; ++i)
+    jobs.push_back(fake_vm(dir, "k" + std::to_string(i), FakeConsole().passing_run().str(), "exit 0"));
+  jobs[1].argv = {"/nonexistent/qemu"};  // job 1 alone fails: its outcome must land on index 1
+  Recorder rec;
+  run_pool(jobs, 1, rec, {2, 0, 1});
+  CHECK(rec.started_order == std::vector<size_t>{2, 0, 1});
+  CHECK(rec.outcomes[0].judgement.verdict == Verdict::Pass);
+  CHECK(rec.outcomes[1].judgement.verdict == Verdict::InfraError);
+  CHECK(rec.outcomes[2].judgement.verdict == Verdict::Pass);
+
+  Recorder bad;  // not a permutation: the jobs' own order
+  run_pool(jobs, 1, bad, {2, 2, 0});
+  CHECK(bad.started_order == std::vector<size_t>{0, 1, 2});
 }
 
 TEST_CASE("a VM that hangs in a test is killed as TIMEOUT, with its whole process group") {
