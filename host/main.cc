@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("-j,--jobs", run.jobs, "Parallel VMs (default: number of cores)");
   run_cmd->add_option("--append", run.append, "Extra kernel command line");
   run_cmd->add_option("--memory", run.memory_mb, "Guest memory in MiB")->capture_default_str();
+  run_cmd->add_option("--cpu", run.cpu, "QEMU CPU model (default: max,cx16=off under TCG on x86, max on arm64, host under KVM)");
   run_cmd->add_flag("--no-kvm", run.no_kvm, "Use TCG even when /dev/kvm is usable");
   run_cmd->add_flag("--quiet-kernel", run.quiet_kernel, "Boot with 'quiet' (less console output)");
   run_cmd->add_option("--boot", run.boot,
@@ -129,6 +130,7 @@ int main(int argc, char** argv) {
   shell_cmd->add_option("--busybox", shell.busybox, "A static busybox (default: from Debian's busybox-static)");
   shell_cmd->add_option("--append", shell.append, "Extra kernel command line");
   shell_cmd->add_option("--memory", shell.memory_mb, "Guest memory in MiB")->capture_default_str();
+  shell_cmd->add_option("--cpu", shell.cpu, "QEMU CPU model (default: max,cx16=off under TCG on x86, max on arm64, host under KVM)");
   shell_cmd->add_flag("--no-kvm", shell.no_kvm, "Use TCG even when /dev/kvm is usable");
   shell_cmd->add_option("--mirror", shell.mirror, "Debian mirror URL (default: from apt sources, or $KGRID_MIRROR)");
   shell_cmd->add_option("--guest-dir", shell.guest_dir, "Directory with kgrid-init, kgrid-testrunner, kgrid-probe, kgrid-gen");

@@ -55,7 +55,7 @@ std::vector<std::string> qemu_argv(const QemuOptions& o, const ArchSpec& spec) {
       spec.qemu_binary,
       "-machine", spec.machine,
       "-accel", o.kvm ? "kvm" : "tcg",
-      "-cpu", o.kvm ? spec.cpu_kvm : spec.cpu_tcg,
+      "-cpu", !o.cpu.empty() ? o.cpu : o.kvm ? spec.cpu_kvm : spec.cpu_tcg,
       "-m", std::to_string(o.memory_mb),
       "-smp", std::to_string(o.smp),
       "-nodefaults", "-no-user-config",

@@ -15,6 +15,7 @@ struct QemuOptions {
   std::string append;        // extra kernel command line (kgrid adds its own)
   std::string nonce;
   int memory_mb = 512;
+  std::string cpu;           // -cpu; empty: the arch's default for TCG or KVM
   int smp = 1;
   bool kvm = false;
   bool quiet = false;        // kernel 'quiet' (less console output, faster under TCG)

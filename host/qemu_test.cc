@@ -37,6 +37,9 @@ TEST_CASE("the x86_64 command line has no network, no sharing and the nonce") {
   CHECK(*(std::find(kvm.begin(), kvm.end(), "-cpu") + 1) == "host");
   CHECK(find_arch_by_qemu("/usr/bin/qemu-system-aarch64") == find_arch("arm64"));
   CHECK(find_arch_by_qemu("qemu-system-mips") == nullptr);
+  o.cpu = "Skylake-Server";  // --cpu wins under either accelerator
+  auto chosen = qemu_argv(o, *spec);
+  CHECK(*(std::find(chosen.begin(), chosen.end(), "-cpu") + 1) == "Skylake-Server");
   CHECK(find_arch("sparc") == nullptr);
 }
 

@@ -226,6 +226,7 @@ int run_command(const RunOptions& options) {
     q.append = options.append;
     q.nonce = make_nonce();
     q.memory_mb = options.memory_mb;
+    q.cpu = options.cpu;
     q.kvm = kvm;
     q.quiet = options.quiet_kernel;
     VmJob job;

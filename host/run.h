@@ -18,6 +18,7 @@ struct RunOptions {
   size_t jobs = 0;                   // 0: the number of cores
   std::string append;                // extra kernel command line
   int memory_mb = 512;
+  std::string cpu;  // QEMU -cpu; empty: kgrid's default (host/qemu.cc)
   bool no_kvm = false;
   bool quiet_kernel = false;
   std::string boot = "auto";        // auto, pvh or bzimage (kernels/vmlinux.h)

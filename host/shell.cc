@@ -154,6 +154,7 @@ int shell_command(const ShellOptions& o) {
   q.append = "kgrid.shell=1" + (o.append.empty() ? "" : " " + o.append);
   q.nonce = make_nonce();
   q.memory_mb = o.memory_mb;
+  q.cpu = o.cpu;
   q.kvm = !o.no_kvm && kvm_usable();
   if (o.gdb) {
     auto port = o.gdb_port > 0 ? Result<int>(o.gdb_port) : free_local_port();

@@ -19,6 +19,7 @@ struct ShellOptions {
   std::string busybox;               // a static busybox; "" to use Debian's busybox-static
   std::string append;                // extra kernel command line
   int memory_mb = 512;
+  std::string cpu;  // QEMU -cpu; empty: kgrid's default
   bool no_kvm = false;
   std::string mirror;
   std::filesystem::path guest_dir;   // default: next to the kgrid executable
