@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -142,4 +143,46 @@ TEST_CASE("Ctrl-C mid-sweep kills every QEMU and leaves valid partial results") 
   CHECK(run.interrupted);
   REQUIRE(run.kernels.size() == 3);
   for (const auto& k : run.kernels) CHECK(k.verdict == Verdict::InfraError);
+}
+
+TEST_CASE("a local kernel .deb boots like a fetched kernel; a damaged one is refused before booting") {
+  OutDir out("local-deb");
+  // A .deb with the bookworm image and config where linux-image puts them.
+  // SOURCE_DATE_EPOCH makes it the same bytes every time, so the cache
+  // (keyed by the package's SHA-256) gains one entry, not one per run.
+  const fs::path image = bookworm();
+  std::string release = image.parent_path().filename().string();  // debian-bookworm-<release>
+  release = release.substr(std::string("debian-bookworm-").size());
+  const fs::path root = out.path() / "pkg";
+  fs::create_directories(root / "DEBIAN");
+  fs::create_directories(root / "boot");
+  fs::copy_file(image, root / "boot" / ("vmlinuz-" + release));
+  fs::copy_file(image.parent_path() / "config", root / "boot" / ("config-" + release));
+  std::ofstream(root / "DEBIAN" / "control") << "Package: linux-image-" << release
+                                              << "\nVersion: 1.0\nArchitecture: amd64\n"
+                                                 "Maintainer: kgrid tests <tests@localhost>\n"
+                                                 "Description: a kernel image for kgrid's tests\n";
+  const fs::path deb = out.path() / ("linux-image-" + release + "_1.0_amd64.deb");
+  std::string cmd = "SOURCE_DATE_EPOCH=1700000000 dpkg-deb --root-owner-group -Zxz -b '" + root.string() + "' '" +
+                    deb.string() + "' >/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+
+  Command c = run_kgrid({"run", "--kernel", deb.string(), "--out", (out.path() / "run").string()});
+  INFO(c.output);
+  CHECK(c.exit_code == 0);
+  auto run = read_results(out.path() / "run");
+  REQUIRE(run.kernels.size() == 1);
+  CHECK(run.kernels[0].id == "local-" + release);
+  CHECK(run.kernels[0].verdict == Verdict::Pass);
+  CHECK(run.kernels[0].version == release);
+
+  // Cut short: an error that names the package, and no VM.
+  const fs::path cut = out.path() / "cut.deb";
+  fs::copy_file(deb, cut);
+  fs::resize_file(cut, fs::file_size(deb) / 2);
+  Command bad = run_kgrid({"run", "--kernel", cut.string(), "--out", (out.path() / "bad").string()});
+  INFO(bad.output);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find(cut.string()) != std::string::npos);
+  CHECK_FALSE(fs::exists(out.path() / "bad" / "kernels"));
 }
