@@ -164,34 +164,18 @@ std::string format_build_table(const std::vector<ResolvedKernel>& kernels,
   return out + reasons;
 }
 
-namespace {
-
-std::string iso_now() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
-}  // namespace
-
 int build_command(const BuildCommandOptions& options) {
   StatusPrinter printer;
   auto fail = [&](const std::string& message) {
     std::fprintf(stderr, "kgrid: error: %s\n", message.c_str());
     return 2;
   };
-  std::vector<std::string> names = options.kernels;
-  if (!options.grid.empty()) {
-    auto grid = load_grid(options.grid);
-    if (!grid) return fail(grid.error().message);
-    for (const auto& ref : *grid) names.push_back(ref.value);
-  }
-  if (names.empty()) return fail("no kernels given (use --kernel FILE, --grid FILE or debian:<suite>/<package>)");
+  auto names = kernel_sources(options.kernels, options.grid, "--kernel FILE, --grid FILE or debian:<suite>/<package>");
+  if (!names) return fail(names.error().message);
   if (options.build.external.given()) {  // before fetching anything
     if (auto ext = check_external_options(options.build.external); !ext) return fail(ext.error().message);
   }
-  auto kernels = resolve_kernels(names, ResolveOptions{options.build.mirror});
+  auto kernels = resolve_kernels(*names, ResolveOptions{options.build.mirror});
   if (!kernels) return fail(kernels.error().message);
   auto t0 = std::chrono::steady_clock::now();
   auto outcomes = build_drivers(*kernels, options.build, options.out, printer);
@@ -201,7 +185,7 @@ int build_command(const BuildCommandOptions& options) {
   // (nothing booted): FAIL if one failed to build, SKIP if none built.
   results::RunResults run;
   run.kgrid_version = "0.1.0";
-  run.started_at = iso_now();
+  run.started_at = results::utc_now_iso8601();
   bool any_fail = false;
   for (size_t i = 0; i < kernels->size(); ++i) {
     const ResolvedKernel& k = (*kernels)[i];

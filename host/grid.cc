@@ -154,6 +154,18 @@ Result<std::vector<KernelRef>> parse_grid(std::string_view text, const std::file
   return refs;
 }
 
+Result<std::vector<std::string>> kernel_sources(const std::vector<std::string>& kernels,
+                                                const std::filesystem::path& grid_file, std::string_view usage) {
+  std::vector<std::string> names = kernels;
+  if (!grid_file.empty()) {
+    auto grid = load_grid(grid_file);
+    if (!grid) return grid.error();
+    for (const auto& ref : *grid) names.push_back(ref.value);
+  }
+  if (names.empty()) return make_error("no kernels given (use " + std::string(usage) + ")");
+  return names;
+}
+
 Result<std::vector<KernelRef>> load_grid(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return make_error("cannot read grid file " + file.string());

@@ -33,6 +33,12 @@ struct KernelRef {
 };
 
 Result<std::vector<KernelRef>> load_grid(const std::filesystem::path& file);
+
+// What a command boots or builds: its --kernel values, then the grid file's
+// entries (no grid file: none). An error if the grid cannot be read, or if
+// nothing is left ("no kernels given (use <usage>)").
+Result<std::vector<std::string>> kernel_sources(const std::vector<std::string>& kernels,
+                                                const std::filesystem::path& grid_file, std::string_view usage);
 Result<std::vector<KernelRef>> parse_grid(std::string_view text, const std::filesystem::path& base_dir,
                                           const std::string& name);
 

@@ -1,6 +1,10 @@
 #include "host/grid.h"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 using namespace kgrid::host;
 
@@ -85,4 +89,19 @@ TEST_CASE("the shipped grids parse") {
     REQUIRE_MESSAGE(refs.ok(), (refs.ok() ? "" : refs.error().message));
     CHECK_FALSE(refs->empty());
   }
+}
+
+TEST_CASE("a command's kernel sources: its --kernel values, then the grid's") {
+  auto dir = std::filesystem::temp_directory_path() / ("kgrid-grid-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "g.toml") << "name = \"g\"\n[[kernel]]\npath = \"vmlinuz-x\"\n";
+  auto names = kernel_sources({"debian:sid/linux-image-amd64"}, dir / "g.toml", "--kernel FILE");
+  REQUIRE(names.ok());
+  CHECK(*names == std::vector<std::string>{"debian:sid/linux-image-amd64", (dir / "vmlinuz-x").string()});
+
+  auto none = kernel_sources({}, {}, "--kernel FILE or --grid FILE");
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().message == "no kernels given (use --kernel FILE or --grid FILE)");
+  CHECK_FALSE(kernel_sources({"x"}, dir / "missing.toml", "--kernel FILE").ok());
+  std::filesystem::remove_all(dir);
 }

@@ -31,13 +31,6 @@ using results::KernelResult;
 using results::RunResults;
 using results::Verdict;
 
-std::string iso_now() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 std::string make_nonce() {
   std::random_device rd;
   std::uniform_int_distribution<uint64_t> dist;
@@ -141,13 +134,10 @@ int run_command(const RunOptions& options) {
   };
 
   // 1. Which kernels.
-  std::vector<std::string> names = options.kernels;
-  if (!options.grid.empty()) {
-    auto grid = load_grid(options.grid);
-    if (!grid) return fail(grid.error().message);
-    for (const auto& ref : *grid) names.push_back(ref.value);
-  }
-  if (names.empty()) return fail("no kernels given (use --kernel FILE, --kernels DIR, --grid FILE or debian:<suite>/<package>)");
+  auto sources = kernel_sources(options.kernels, options.grid,
+                                "--kernel FILE, --kernels DIR, --grid FILE or debian:<suite>/<package>");
+  if (!sources) return fail(sources.error().message);
+  const std::vector<std::string>& names = *sources;
   printer.print(fmt::format("kgrid: resolving {} kernel source(s)", names.size()));
   auto kernels = resolve_kernels(names, ResolveOptions{options.mirror});
   if (!kernels) return fail(kernels.error().message);
@@ -190,7 +180,7 @@ int run_command(const RunOptions& options) {
 
   RunResults run;
   run.kgrid_version = "0.1.0";
-  run.started_at = iso_now();
+  run.started_at = results::utc_now_iso8601();
   run.accel = kvm ? "kvm" : "tcg";
   std::vector<VmJob> jobs;
   for (const auto& k : *kernels) {

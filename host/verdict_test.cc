@@ -189,8 +189,8 @@ TEST_CASE("random garbage on the console neither crashes nor passes") {
 
 TEST_CASE("combine: worst test wins, skips alone give SKIP") {
   using kgrid::results::TestResult;
-  TestResult pass{"a", "", Verdict::Pass, "", {}}, skip{"b", "", Verdict::Skip, "no BTF", {}},
-      fail{"c", "", Verdict::Fail, "x", {}};
+  TestResult pass{"a", "", Verdict::Pass, "", {}, ""}, skip{"b", "", Verdict::Skip, "no BTF", {}, ""},
+      fail{"c", "", Verdict::Fail, "x", {}, ""};
   CHECK(combine_tests({pass, skip}) == Verdict::Pass);
   CHECK(combine_tests({skip}) == Verdict::Skip);
   CHECK(combine_tests({pass, fail, skip}) == Verdict::Fail);

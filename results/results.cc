@@ -1,5 +1,7 @@
 #include "results/results.h"
 
+#include <ctime>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -258,6 +260,15 @@ Result<RunResults> read_results_file(const std::filesystem::path& path) {
   auto run = from_json(text);
   if (!run) return make_error(path.string() + ": " + run.error().message);
   return run;
+}
+
+std::string utc_now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 Status write_file_atomic(const std::filesystem::path& path, std::string_view data) {

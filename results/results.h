@@ -97,6 +97,9 @@ Status write_summary(const std::filesystem::path& out_dir, const RunResults& run
 Status regenerate_reports(const std::filesystem::path& out);
 
 // Writes `data` to `path` through a temp file in the same directory and rename().
+// Now, as RunResults::started_at wants it: "2026-11-23T21:43:11Z".
+std::string utc_now_iso8601();
+
 Status write_file_atomic(const std::filesystem::path& path, std::string_view data);
 
 }  // namespace kgrid::results

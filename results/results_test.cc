@@ -32,6 +32,15 @@ RunResults sample() {
 }
 }  // namespace
 
+TEST_CASE("the start time is ISO 8601 in UTC") {
+  std::string now = utc_now_iso8601();
+  REQUIRE(now.size() == 20);
+  CHECK(now[4] == '-');
+  CHECK(now[10] == 'T');
+  CHECK(now.back() == 'Z');
+  CHECK(now.rfind("20", 0) == 0);
+}
+
 TEST_CASE("results survive JSON") {
   auto back = from_json(to_json(sample()));
   REQUIRE(back.ok());
