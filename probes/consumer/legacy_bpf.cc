@@ -21,7 +21,7 @@ class LegacyBpf final : public Driver {
  public:
   ~LegacyBpf() override {
     bpf_link__destroy(link_);
-    ring_buffer__free(rb_);
+    ring_.close();
     bpf_object__close(obj_);
   }
 
@@ -53,22 +53,15 @@ class LegacyBpf final : public Driver {
     if (int err = bpf_map__update_elem(config, &zero, sizeof zero, &cfg, sizeof cfg, BPF_ANY))
       return fail(error, "load", err, "config map: ");
 
-    rb_ = ring_buffer__new(bpf_map__fd(events), on_record, this, nullptr);
-    if (!rb_) return fail(error, "ringbuf", -errno);
+    if (int err = ring_.open(bpf_map__fd(events))) return fail(error, "ringbuf", err);
 
     link_ = bpf_program__attach(prog);
     if (!link_) return fail(error, "attach", -errno);
     return true;
   }
 
-  int fd() const override { return ring_buffer__epoll_fd(rb_); }
-
-  int drain(EventSink& sink) override {
-    sink_ = &sink;
-    int n = ring_buffer__consume(rb_);
-    sink_ = nullptr;
-    return n < 0 ? n : 0;
-  }
+  int fd() const override { return ring_.fd(); }
+  int drain(EventSink& sink) override { return ring_.drain(sink); }
 
   Result<uint64_t> drops() const override { return sum_percpu_u64(drops_); }
 
@@ -78,22 +71,10 @@ class LegacyBpf final : public Driver {
     return false;
   }
 
-  static int on_record(void* ctx, void* data, size_t size) {
-    auto* self = static_cast<LegacyBpf*>(ctx);
-    if (size < sizeof(kgrid_legacy_event)) {
-      self->sink_->on_bad_record();
-      return 0;
-    }
-    const auto* e = static_cast<const kgrid_legacy_event*>(data);
-    self->sink_->on_event(e->tgid, e->nr);
-    return 0;
-  }
-
   bpf_object* obj_ = nullptr;
   bpf_map* drops_ = nullptr;
-  ring_buffer* rb_ = nullptr;
+  EventRing<kgrid_legacy_event> ring_;
   bpf_link* link_ = nullptr;
-  EventSink* sink_ = nullptr;
 };
 
 }  // namespace

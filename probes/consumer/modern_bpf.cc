@@ -16,7 +16,7 @@ namespace {
 class ModernBpf final : public Driver {
  public:
   ~ModernBpf() override {
-    ring_buffer__free(rb_);
+    ring_.close();
     kgrid_probe__destroy(skel_);
   }
 
@@ -34,21 +34,14 @@ class ModernBpf final : public Driver {
     }
     if (int err = kgrid_probe__load(skel_)) return fail(error, "load", err);
 
-    rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), on_record, this, nullptr);
-    if (!rb_) return fail(error, "ringbuf", -errno);
+    if (int err = ring_.open(bpf_map__fd(skel_->maps.events))) return fail(error, "ringbuf", err);
 
     if (int err = kgrid_probe__attach(skel_)) return fail(error, "attach", err);
     return true;
   }
 
-  int fd() const override { return ring_buffer__epoll_fd(rb_); }
-
-  int drain(EventSink& sink) override {
-    sink_ = &sink;
-    int n = ring_buffer__consume(rb_);
-    sink_ = nullptr;
-    return n < 0 ? n : 0;
-  }
+  int fd() const override { return ring_.fd(); }
+  int drain(EventSink& sink) override { return ring_.drain(sink); }
 
   Result<uint64_t> drops() const override { return sum_percpu_u64(skel_->maps.drops); }
 
@@ -58,20 +51,8 @@ class ModernBpf final : public Driver {
     return false;
   }
 
-  static int on_record(void* ctx, void* data, size_t size) {
-    auto* self = static_cast<ModernBpf*>(ctx);
-    if (size < sizeof(kgrid_event)) {
-      self->sink_->on_bad_record();
-      return 0;
-    }
-    const auto* e = static_cast<const kgrid_event*>(data);
-    self->sink_->on_event(e->tgid, e->nr);
-    return 0;
-  }
-
   kgrid_probe* skel_ = nullptr;
-  ring_buffer* rb_ = nullptr;
-  EventSink* sink_ = nullptr;
+  EventRing<kgrid_event> ring_;
 };
 
 }  // namespace
