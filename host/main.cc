@@ -8,6 +8,7 @@
 
 #include "host/build_cmd.h"
 #include "host/kernels_cmd.h"
+#include "host/qemu.h"
 #include "host/repro.h"
 #include "host/report_cmd.h"
 #include "host/run.h"
@@ -158,7 +159,10 @@ int main(int argc, char** argv) {
   if (repro_cmd->parsed()) return kgrid::host::repro_command(repro);
 
   if (run_cmd->parsed()) {
-    if (run.jobs == 0) run.jobs = std::max(1u, std::thread::hardware_concurrency());
+    std::string note;
+    run.jobs = kgrid::host::choose_jobs(run.jobs, std::thread::hardware_concurrency(), run.memory_mb,
+                                        kgrid::host::mem_available_kib(), note);
+    if (!note.empty()) std::fprintf(stderr, "kgrid: %s\n", note.c_str());
     run.drivers.build_options.mirror = run.mirror;
     return kgrid::host::run_command(run);
   }

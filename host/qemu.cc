@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 
 namespace kgrid::host {
 namespace {
@@ -71,6 +73,40 @@ std::vector<std::string> qemu_argv(const QemuOptions& o, const ArchSpec& spec) {
     argv.insert(argv.end(), {"-gdb", "tcp:127.0.0.1:" + std::to_string(o.gdb_port), "-S"});
   }
   return argv;
+}
+
+size_t choose_jobs(size_t requested, size_t cores, int memory_mb, std::optional<uint64_t> available_kib,
+                   std::string& note) {
+  note.clear();
+  size_t jobs = requested ? requested : std::max<size_t>(cores, 1);
+  if (!available_kib || memory_mb <= 0) return jobs;
+  const uint64_t per_vm_kib = (static_cast<uint64_t>(memory_mb) + 64) * 1024;
+  const uint64_t host_kib = 512 * 1024;
+  const uint64_t usable = *available_kib > host_kib ? *available_kib - host_kib : 0;
+  const size_t fit = std::max<size_t>(1, static_cast<size_t>(usable / per_vm_kib));
+  if (jobs <= fit) return jobs;
+  if (requested) {
+    note = "warning: " + std::to_string(jobs) + " VMs of " + std::to_string(memory_mb) + " MiB may need " +
+           std::to_string(jobs * per_vm_kib / 1024) + " MiB; " + std::to_string(*available_kib / 1024) +
+           " MiB are available";
+    return jobs;
+  }
+  note = "running " + std::to_string(fit) + " VM(s) at a time, not " + std::to_string(jobs) + ": " +
+         std::to_string(*available_kib / 1024) + " MiB available, " + std::to_string(per_vm_kib / 1024) +
+         " MiB per VM (--memory plus QEMU's own)";
+  return fit;
+}
+
+std::optional<uint64_t> mem_available_kib() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  uint64_t value = 0;
+  std::string unit;
+  while (in >> key >> value) {
+    std::getline(in, unit);
+    if (key == "MemAvailable:") return value;
+  }
+  return std::nullopt;
 }
 
 bool kvm_usable() {

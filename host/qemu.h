@@ -3,6 +3,8 @@
 // guest gets.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,17 @@ const ArchSpec* find_arch_by_qemu(const std::string& qemu_binary);
 std::string kernel_cmdline(const QemuOptions& options, const ArchSpec& spec);
 
 std::vector<std::string> qemu_argv(const QemuOptions& options, const ArchSpec& spec);
+
+// How many VMs to run at once. `requested` 0 means one per core (`cores`),
+// lowered to what fits in `available_kib` of memory (/proc/meminfo's
+// MemAvailable; nullopt: unknown), counting each VM as its guest memory
+// plus 64 MiB for QEMU and keeping 512 MiB for the host. A -j the user gave
+// is kept, with a warning in `note` when it does not fit. At least 1.
+size_t choose_jobs(size_t requested, size_t cores, int memory_mb, std::optional<uint64_t> available_kib,
+                   std::string& note);
+
+// MemAvailable from /proc/meminfo, in KiB; nullopt if unreadable.
+std::optional<uint64_t> mem_available_kib();
 
 // True when /dev/kvm opens read-write (and KGRID_NO_KVM is not set).
 bool kvm_usable();

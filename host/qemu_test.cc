@@ -43,6 +43,26 @@ TEST_CASE("the x86_64 command line has no network, no sharing and the nonce") {
   CHECK(find_arch("sparc") == nullptr);
 }
 
+TEST_CASE("parallel VMs: one per core, as many as fit in memory") {
+  std::string note;
+  const uint64_t gib = 1024 * 1024;  // KiB
+  CHECK(choose_jobs(0, 8, 512, 24 * gib, note) == 8);
+  CHECK(note.empty());
+  CHECK(choose_jobs(0, 0, 512, std::nullopt, note) == 1);
+  // 2 GiB available: 512 MiB for the host, 576 MiB per VM -> 2 VMs.
+  CHECK(choose_jobs(0, 8, 512, 2 * gib, note) == 2);
+  CHECK(note.find("running 2 VM(s) at a time, not 8") != std::string::npos);
+  CHECK(choose_jobs(0, 8, 512, 100 * 1024, note) == 1);  // never 0
+  // What the user asked for is kept, with a warning.
+  CHECK(choose_jobs(6, 8, 512, 2 * gib, note) == 6);
+  CHECK(note.find("warning: 6 VMs of 512 MiB") != std::string::npos);
+  CHECK(choose_jobs(6, 8, 512, std::nullopt, note) == 6);
+  CHECK(note.empty());
+  auto avail = mem_available_kib();
+  REQUIRE(avail);  // Linux
+  CHECK(*avail > 0);
+}
+
 TEST_CASE("shell quoting reproduces arguments") {
   CHECK(shell_quote({"qemu", "-append", "console=ttyS0 quiet", "it's"}) ==
         "qemu -append 'console=ttyS0 quiet' 'it'\\''s'");
