@@ -24,12 +24,6 @@ namespace {
 
 const std::string kBookworm = "debian:bookworm/linux-image-amd64";
 
-const TestResult* find_test(const KernelResult& k, const std::string& name) {
-  for (const auto& t : k.tests)
-    if (t.name == name) return &t;
-  return nullptr;
-}
-
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;

@@ -50,12 +50,6 @@ std::vector<std::string> tree_listing(const fs::path& dir) {
   return out;
 }
 
-const TestResult* find_test(const KernelResult& k, const std::string& name) {
-  for (const auto& t : k.tests)
-    if (t.name == name) return &t;
-  return nullptr;
-}
-
 }  // namespace
 
 TEST_CASE("an external kmod tree builds with its own Kbuild command and PASSes a spec that loads {driver}") {

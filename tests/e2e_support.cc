@@ -81,4 +81,10 @@ int count_processes_mentioning(const std::string& needle) {
   return count;
 }
 
+const results::TestResult* find_test(const results::KernelResult& k, const std::string& name) {
+  for (const auto& t : k.tests)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
 }  // namespace kgrid::e2e
