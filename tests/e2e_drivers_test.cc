@@ -24,13 +24,6 @@ namespace {
 
 const std::string kBookworm = "debian:bookworm/linux-image-amd64";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void replace_once(const fs::path& file, const std::string& from, const std::string& to) {
   std::string text = slurp(file);
   size_t pos = text.find(from);

@@ -29,13 +29,6 @@ namespace {
 const std::string kBookworm = "debian:bookworm/linux-image-amd64";
 const std::string kKbuildCmd = "make -C \"$KERNEL_DIR\" M=\"$SRC\" CC=\"$CC\" modules";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A user's driver tree: a copy of probes/kmod.
 fs::path copy_reference_module(const fs::path& dir) {
   fs::create_directories(dir.parent_path());

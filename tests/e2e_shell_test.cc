@@ -37,11 +37,6 @@ Command sh(const std::string& command) {
   return result;
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 const std::string& bookworm() {
   static const std::string image = fetch_kernel("debian:bookworm/linux-image-amd64");
   return image;
@@ -112,7 +107,7 @@ struct Session {
     REQUIRE(pane.wait_for("\nkgrid-exit=", timeout_s));
     CHECK(pane.screen().find("\nkgrid-exit=" + std::to_string(want_exit) + "\n") != std::string::npos);
     REQUIRE(pane.wait_for("saved-4", 10));
-    std::string before = read_file(out.path() / "stty-before"), after = read_file(out.path() / "stty-after");
+    std::string before = slurp(out.path() / "stty-before"), after = slurp(out.path() / "stty-after");
     CHECK(!before.empty());
     CHECK(before == after);
     CHECK(count_processes_mentioning(tmp.string()) == 0);

@@ -56,13 +56,18 @@ std::string fetch_kernel(const std::string& selector) {
   return rest.substr(0, rest.find('\n'));
 }
 
-results::RunResults read_results(const fs::path& out) {
-  std::ifstream in(out / "results.json");
-  REQUIRE(in.good());
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
-  auto run = results::from_json(ss.str());
-  INFO(ss.str());
+  return ss.str();
+}
+
+results::RunResults read_results(const fs::path& out) {
+  REQUIRE(fs::exists(out / "results.json"));
+  std::string text = slurp(out / "results.json");
+  auto run = results::from_json(text);
+  INFO(text);
   REQUIRE(run.ok());
   return *run;
 }

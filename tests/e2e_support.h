@@ -35,6 +35,9 @@ std::string fetch_kernel(const std::string& selector);
 
 results::RunResults read_results(const std::filesystem::path& out);
 
+// A whole file's bytes ("" if it cannot be read).
+std::string slurp(const std::filesystem::path& path);
+
 // The kernel's test named `name` ("kmod/gcc-12", "modern_bpf"); nullptr if none.
 const results::TestResult* find_test(const results::KernelResult& k, const std::string& name);
 
