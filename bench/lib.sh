@@ -24,8 +24,10 @@ bench_setup() {
     trap 'rm -rf "$WORK"' EXIT
   fi
   mkdir -p "$WORK"
-  ACCEL=tcg
-  if [[ -z ${KGRID_NO_KVM:-} ]] && [[ -r /dev/kvm && -w /dev/kvm ]]; then ACCEL=kvm; fi
+  # The accelerator kgrid itself would use (probed, cached per host boot;
+  # honours --accel's KGRID_ACCEL and KGRID_NO_KVM): the baselines use the same.
+  ACCEL=$("$KGRID" doctor --which-accel 2>"$WORK/accel.txt") || die "kgrid doctor: $(cat "$WORK/accel.txt")"
+  note "accelerator: $(cat "$WORK/accel.txt")"
   note "$(uname -m), $CORES cores, $ACCEL, load average $(cut -d' ' -f1-3 /proc/loadavg), $ROUNDS rounds, work dir $WORK"
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "host/build_cmd.h"
+#include "host/doctor.h"
 #include "host/kernels_cmd.h"
 #include "host/qemu.h"
 #include "host/repro.h"
@@ -52,7 +53,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--append", run.append, "Extra kernel command line");
   run_cmd->add_option("--memory", run.memory_mb, "Guest memory in MiB")->capture_default_str();
   run_cmd->add_option("--cpu", run.cpu, "QEMU CPU model (default: max,cx16=off under TCG on x86, max on arm64, host under KVM)");
-  run_cmd->add_flag("--no-kvm", run.no_kvm, "Use TCG even when /dev/kvm is usable");
+  run_cmd->add_option("--accel", run.accel,
+                      "auto (default: KVM only once a probe boot proved it on this host, else TCG), kvm (an error if it "
+                      "cannot work here) or tcg; also $KGRID_ACCEL")
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  run_cmd->add_flag("--no-kvm", run.no_kvm, "The same as --accel tcg (also $KGRID_NO_KVM=1)");
   run_cmd->add_flag("--quiet-kernel", run.quiet_kernel, "Boot with 'quiet' (less console output)");
   run_cmd->add_option("--boot", run.boot,
                       "auto: boot x86 kernels through PVH from their vmlinux, decompressed once on the host "
@@ -132,7 +137,9 @@ int main(int argc, char** argv) {
   shell_cmd->add_option("--append", shell.append, "Extra kernel command line");
   shell_cmd->add_option("--memory", shell.memory_mb, "Guest memory in MiB")->capture_default_str();
   shell_cmd->add_option("--cpu", shell.cpu, "QEMU CPU model (default: max,cx16=off under TCG on x86, max on arm64, host under KVM)");
-  shell_cmd->add_flag("--no-kvm", shell.no_kvm, "Use TCG even when /dev/kvm is usable");
+  shell_cmd->add_option("--accel", shell.accel, "auto (default), kvm or tcg, as for kgrid run")
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  shell_cmd->add_flag("--no-kvm", shell.no_kvm, "The same as --accel tcg");
   shell_cmd->add_option("--mirror", shell.mirror, "Debian mirror URL (default: from apt sources, or $KGRID_MIRROR)");
   shell_cmd->add_option("--guest-dir", shell.guest_dir, "Directory with kgrid-init, kgrid-testrunner, kgrid-probe, kgrid-gen");
   shell_cmd->add_option("--test-timeout", shell.plan.test_timeout_s, "Per-test timeout in seconds, for kgrid-test")
@@ -144,8 +151,22 @@ int main(int argc, char** argv) {
       "repro", "Re-run one kernel of a sweep exactly (same image, initramfs, command line), stopping at the first failure");
   repro_cmd->add_option("kernel_dir", repro.kernel_dir, "OUT/kernels/<id>, written by kgrid run")->required();
   repro_cmd->add_flag("--shell", repro.shell, "After the tests, a shell on this terminal instead of powering off");
-  repro_cmd->add_flag("--no-kvm", repro.no_kvm, "Use TCG even if the sweep used KVM");
+  repro_cmd->add_option("--accel", repro.accel,
+                        "auto (default: what the sweep used, TCG if KVM does not work here), kvm or tcg")
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  repro_cmd->add_flag("--no-kvm", repro.no_kvm, "The same as --accel tcg");
   repro_cmd->add_option("--busybox", repro.busybox, "A static busybox for --shell (default: from Debian's busybox-static)");
+
+  // kgrid doctor
+  kgrid::host::DoctorOptions doctor;
+  CLI::App* doctor_cmd = app.add_subcommand(
+      "doctor", "What this host offers kgrid: QEMU, the accelerator and why, cores and -j, cache, mirror, compilers, tools");
+  doctor_cmd->add_flag("--json", doctor.json, "Machine-readable output");
+  doctor_cmd->add_flag("--which-accel", doctor.which_accel,
+                       "Print only the accelerator kgrid run would use (kvm or tcg), its reason on stderr");
+  doctor_cmd->add_option("--accel", doctor.accel, "auto (default), kvm or tcg, as for kgrid run")
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  doctor_cmd->add_option("--mirror", doctor.mirror, "Debian mirror URL (default: from apt sources, or $KGRID_MIRROR)");
 
   // kgrid report OUT, kgrid compare BASE NEW, kgrid history add|show
   kgrid::host::ReportCommands reports;
@@ -157,6 +178,7 @@ int main(int argc, char** argv) {
 
   if (shell_cmd->parsed()) return kgrid::host::shell_command(shell);
   if (repro_cmd->parsed()) return kgrid::host::repro_command(repro);
+  if (doctor_cmd->parsed()) return kgrid::host::doctor_command(doctor);
 
   if (run_cmd->parsed()) {
     std::string note;

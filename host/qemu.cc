@@ -1,11 +1,9 @@
 #include "host/qemu.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdlib>
+#include <fmt/format.h>
 #include <fstream>
+#include <random>
 
 namespace kgrid::host {
 namespace {
@@ -109,13 +107,10 @@ std::optional<uint64_t> mem_available_kib() {
   return std::nullopt;
 }
 
-bool kvm_usable() {
-  const char* off = std::getenv("KGRID_NO_KVM");
-  if (off && *off && std::string(off) != "0") return false;
-  int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
+std::string make_nonce() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint64_t> dist;
+  return fmt::format("{:016x}", dist(rd));
 }
 
 std::string shell_quote(const std::vector<std::string>& argv) {

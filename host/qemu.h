@@ -41,6 +41,9 @@ const ArchSpec* find_arch(const std::string& arch);
 // The entry whose QEMU is `qemu_binary` (a name or a path); nullptr if none.
 const ArchSpec* find_arch_by_qemu(const std::string& qemu_binary);
 
+// A fresh per-boot nonce for the console protocol: 16 lower-case hex digits.
+std::string make_nonce();
+
 // The kernel command line kgrid boots with.
 std::string kernel_cmdline(const QemuOptions& options, const ArchSpec& spec);
 
@@ -56,9 +59,6 @@ size_t choose_jobs(size_t requested, size_t cores, int memory_mb, std::optional<
 
 // MemAvailable from /proc/meminfo, in KiB; nullopt if unreadable.
 std::optional<uint64_t> mem_available_kib();
-
-// True when /dev/kvm opens read-write (and KGRID_NO_KVM is not set).
-bool kvm_usable();
 
 // A shell-quoted command line, to reproduce a run by hand.
 std::string shell_quote(const std::vector<std::string>& argv);

@@ -7,10 +7,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <system_error>
 #include <thread>
 
+#include "host/accel_probe.h"
 #include "host/qemu.h"
 #include "host/repro_spec.h"
 #include "host/scheduler.h"
@@ -148,8 +150,33 @@ int repro_command(const ReproOptions& options) {
   }
   if (find_in_path(spec->argv[0]).empty())
     return fail(spec->argv[0] + " is not installed; install it with: sudo apt-get install qemu-system-x86");
+  // The accelerator: what the sweep used, unless it cannot work here or
+  // another was asked for. The probe (when the cache has no verdict) boots
+  // the recorded kernel and initramfs.
+  auto request = accel_request(options.accel, options.no_kvm, std::getenv);
+  if (!request) return fail(request.error().message);
+  ReproChanges changes;
+  changes.shell = options.shell;
+  const bool recorded_kvm = argv_value(spec->argv, "-accel") == "kvm";
+  if (recorded_kvm || request->mode == AccelMode::Kvm) {
+    const ArchSpec* arch = find_arch_by_qemu(spec->argv[0]);
+    AccelSetup setup;
+    setup.request = *request;
+    setup.guest_arch = arch ? arch->arch : "";
+    setup.probe_kernel = [&]() -> Result<ProbeKernel> {
+      return ProbeKernel{spec->id, setup.guest_arch, argv_value(spec->argv, "-kernel"), argv_value(spec->argv, "-initrd")};
+    };
+    auto accel = choose_accel(setup);
+    if (!accel) return fail(accel.error().message);
+    if (accel->interrupted) return 130;
+    changes.kvm_usable = accel->kvm;
+    changes.why_not_kvm = accel->cause;
+    changes.to_kvm = accel->kvm && request->mode == AccelMode::Kvm;
+  } else if (request->mode == AccelMode::Tcg) {
+    changes.kvm_usable = false;
+  }
   std::vector<std::string> notes;
-  auto argv = repro_argv(spec->argv, ReproChanges{options.shell, !options.no_kvm && kvm_usable()}, notes);
+  auto argv = repro_argv(spec->argv, changes, notes);
   if (!argv) return fail(argv.error().message);
 
   fmt::print("kgrid repro: {}: the sweep's kernel, initramfs and QEMU command, stopping at the first failing test{}\n",

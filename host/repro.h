@@ -12,6 +12,7 @@ namespace kgrid::host {
 struct ReproOptions {
   std::filesystem::path kernel_dir;  // OUT/kernels/<id>
   bool shell = false;                // a shell after the tests instead of powering off
+  std::string accel;                 // --accel auto|kvm|tcg (host/accel.h); auto keeps what the sweep used if it works here
   bool no_kvm = false;
   std::string busybox;               // for --shell; "" to use Debian's busybox-static
 };

@@ -175,10 +175,18 @@ Result<std::vector<std::string>> repro_argv(const std::vector<std::string>& argv
       out[i + 1] = cmdline;
     } else if (out[i] == "-accel" && out[i + 1] == "kvm" && !changes.kvm_usable) {
       out[i + 1] = "tcg";
-      notes.push_back("the sweep used KVM, which is not usable here: running under TCG");
+      notes.push_back("the sweep used KVM, which is not usable here" +
+                      (changes.why_not_kvm.empty() ? std::string() : " (" + changes.why_not_kvm + ")") +
+                      ": running under TCG");
       const ArchSpec* spec = find_arch_by_qemu(out[0]);
       for (size_t j = 0; j + 1 < out.size(); ++j)
         if (out[j] == "-cpu" && out[j + 1] == "host") out[j + 1] = spec ? spec->cpu_tcg : "max";
+    } else if (out[i] == "-accel" && out[i + 1] == "tcg" && changes.to_kvm) {
+      out[i + 1] = "kvm";
+      notes.push_back("the sweep used TCG; running under KVM as asked");
+      const ArchSpec* spec = find_arch_by_qemu(out[0]);
+      for (size_t j = 0; j + 1 < out.size(); ++j)
+        if (out[j] == "-cpu" && spec && out[j + 1] == spec->cpu_tcg) out[j + 1] = spec->cpu_kvm;
     }
   }
   if (!have_append) return make_error("the recorded QEMU command has no -append (kernel command line)");

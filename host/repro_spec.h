@@ -41,6 +41,8 @@ Result<ReproSpec> load_repro_spec(const std::filesystem::path& kernel_dir);
 struct ReproChanges {
   bool shell = false;      // kgrid.shell=after: a shell once the tests are done
   bool kvm_usable = true;  // if not, a recorded "-accel kvm" becomes TCG
+  std::string why_not_kvm; // for that note: the accelerator decision's reason
+  bool to_kvm = false;     // --accel kvm: a recorded "-accel tcg" becomes KVM
 };
 
 // The recorded argv with the repro changes: verbose console ('quiet' removed),

@@ -93,6 +93,23 @@ TEST_CASE("repro changes only the console verbosity, stop-on-fail, the shell and
   CHECK(notes.size() == 1);
 
   CHECK_FALSE(repro_argv({"qemu-system-x86_64", "-kernel", "k"}, ReproChanges{}, notes));
+
+  // The reason KVM is not usable goes into the note; --accel kvm turns a TCG run into KVM.
+  notes.clear();
+  ReproChanges no_kvm;
+  no_kvm.kvm_usable = false;
+  no_kvm.why_not_kvm = "there is no /dev/kvm";
+  REQUIRE(repro_argv(argv, no_kvm, notes));
+  CHECK(std::find(notes.begin(), notes.end(),
+                  "the sweep used KVM, which is not usable here (there is no /dev/kvm): running under TCG") != notes.end());
+  notes.clear();
+  ReproChanges to_kvm;
+  to_kvm.to_kvm = true;
+  auto kvm = repro_argv(*shell, to_kvm, notes);
+  REQUIRE(kvm);
+  CHECK(argv_value(*kvm, "-accel") == "kvm");
+  CHECK(argv_value(*kvm, "-cpu") == "host");
+  CHECK(std::find(notes.begin(), notes.end(), "the sweep used TCG; running under KVM as asked") != notes.end());
 }
 
 TEST_CASE("a kernel directory is read from qemu.json, or from qemu.cmd and results.json") {

@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
-#include <random>
+#include <map>
+#include <optional>
 #include <system_error>
 
+#include "host/accel_probe.h"
 #include "host/build_run.h"
 #include "host/durations.h"
 #include "host/grid.h"
@@ -19,6 +22,8 @@
 #include "host/spec_kernel.h"
 #include "kernels/config.h"
 #include "host/repro_spec.h"
+#include "host/shell.h"
+#include "host/shell_session.h"
 #include "host/status.h"
 #include "host/initramfs_build.h"
 #include "results/results.h"
@@ -31,12 +36,6 @@ using results::KernelResult;
 using results::RunResults;
 using results::Verdict;
 
-std::string make_nonce() {
-  std::random_device rd;
-  std::uniform_int_distribution<uint64_t> dist;
-  return fmt::format("{:016x}", dist(rd));
-}
-
 // CONFIG requirements are checked here, against the kernel's config file.
 plan::Plan plan_with_config(const plan::Plan& plan, const ResolvedKernel& k) {
   std::optional<kernels::KernelConfig> config;
@@ -48,10 +47,11 @@ plan::Plan plan_with_config(const plan::Plan& plan, const ResolvedKernel& k) {
   return plan_for_kernel(plan, &lookup);
 }
 
-fs::path self_dir() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::current_path() : exe.parent_path();
+// qemu.cmd (to run by hand) and qemu.json (for `kgrid repro`) of one VM.
+Status write_vm_files(const fs::path& dir, const VmJob& job) {
+  if (auto st = results::write_file_atomic(dir / "qemu.cmd", shell_quote(job.argv) + "\n"); !st) return st;
+  ReproSpec repro{job.id, job.argv, job.nonce, job.planned_tests, job.deadlines};
+  return results::write_file_atomic(dir / "qemu.json", format_qemu_json(repro));
 }
 
 // Watches the pool and keeps results.json current after every kernel, so an
@@ -60,22 +60,37 @@ class SweepObserver : public RunObserver {
  public:
   SweepObserver(RunResults& run, const std::vector<ResolvedKernel>& kernels, const fs::path& out,
                 StatusPrinter& printer)
-      : run_(run), kernels_(kernels), out_(out), printer_(printer), done_(kernels.size(), false),
+      : run_(run), kernels_(kernels), out_(out), printer_(printer),
         started_at_(std::chrono::steady_clock::now()) {}
+
+  // The pool's job i is kernel map[i]. With `retry_kvm`, a kernel booted under
+  // KVM that never reached init is not judged: it goes to kvm_failures, to
+  // run again under TCG, because a broken accelerator must never decide a
+  // kernel's verdict.
+  void set_pass(std::vector<size_t> map, bool retry_kvm) {
+    map_ = std::move(map);
+    retry_kvm_ = retry_kvm;
+  }
 
   void started(size_t job) override {
     ++running_;
-    current_[job] = "booting";
+    current_[map_[job]] = "booting";
     redraw();
   }
 
   void progress(size_t job, const std::string& what) override {
-    current_[job] = what;
+    current_[map_[job]] = what;
     redraw();
   }
 
   void finished(size_t job, const VmOutcome& o) override {
+    job = map_[job];
     if (current_.erase(job)) --running_;
+    if (retry_kvm_ && run_.kernels[job].accel == "kvm" && o.boot_s == 0 && o.end.kind != EndKind::Interrupted) {
+      kvm_failures.push_back({job, fmt::format("{}: {}", results::verdict_name(o.judgement.verdict), o.judgement.reason)});
+      redraw();
+      return;
+    }
     const ResolvedKernel& k = kernels_[job];
     KernelResult& r = run_.kernels[job];
     r.verdict = o.judgement.verdict;
@@ -86,7 +101,6 @@ class SweepObserver : public RunObserver {
     r.boot_s = o.boot_s;
     r.init_s = o.judgement.init_s;
     if (job < driver_tests.size()) merge_driver_results(r, driver_tests[job]);
-    done_[job] = true;
     ++finished_;
     run_.wall_s = elapsed();
     if (auto st = results::write_results_json(out_, run_); !st)
@@ -101,6 +115,8 @@ class SweepObserver : public RunObserver {
   // Per kernel: its driver artifacts' tests (host/build_run.h), merged into
   // its result when its VM finishes.
   std::vector<KernelDriverTests> driver_tests;
+  // Kernels that did not reach init under KVM, with what happened there.
+  std::vector<std::pair<size_t, std::string>> kvm_failures;
 
   double elapsed() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
@@ -118,7 +134,8 @@ class SweepObserver : public RunObserver {
   const std::vector<ResolvedKernel>& kernels_;
   fs::path out_;
   StatusPrinter& printer_;
-  std::vector<bool> done_;
+  std::vector<size_t> map_;
+  bool retry_kvm_ = false;
   std::map<size_t, std::string> current_;
   size_t running_ = 0, finished_ = 0;
   std::chrono::steady_clock::time_point started_at_;
@@ -132,6 +149,9 @@ int run_command(const RunOptions& options) {
     std::fprintf(stderr, "kgrid: error: %s\n", message.c_str());
     return 2;
   };
+
+  auto accel_request = host::accel_request(options.accel, options.no_kvm, std::getenv);
+  if (!accel_request) return fail(accel_request.error().message);
 
   // 1. Which kernels.
   auto sources = kernel_sources(options.kernels, options.grid,
@@ -151,13 +171,12 @@ int run_command(const RunOptions& options) {
     return true;
   });
 
-  bool kvm = !options.no_kvm && kvm_usable();
   std::error_code ec;
   fs::create_directories(options.out / "kernels", ec);
   if (ec) return fail("cannot create " + (options.out / "kernels").string() + ": " + ec.message());
 
   // 2. The initramfs: one cached base, one small overlay per kernel.
-  fs::path guest_dir = options.guest_dir.empty() ? self_dir() : options.guest_dir;
+  fs::path guest_dir = options.guest_dir.empty() ? kgrid_exe_dir() : options.guest_dir;
   auto tests = load_tests(options.plan);  // --spec files, or the built-in tests
   if (!tests) return fail(tests.error().message);
   const plan::Plan& plan = tests->plan;
@@ -178,11 +197,46 @@ int run_command(const RunOptions& options) {
   for (const auto& k : *kernels) images.push_back(k.image);
   auto boots = kernels::choose_boot_images(images, *boot_mode, options.jobs);
 
+  // The accelerator, per guest architecture: KVM only once it has proved
+  // itself on this host (host/accel.h); the probe boots the first kernel.
+  std::map<std::string, AccelDecision> accel;
+  std::optional<TempDir> probe_dir;
+  for (size_t i = 0; i < kernels->size(); ++i) {
+    const ResolvedKernel& k = (*kernels)[i];
+    if (accel.count(k.arch)) continue;
+    AccelSetup setup;
+    setup.request = *accel_request;
+    setup.guest_arch = k.arch;
+    setup.probe_kernel = [&, i]() -> Result<ProbeKernel> {
+      if (!boots[i]) return boots[i].error();
+      auto tmp = TempDir::create("kgrid-kvm-probe-");
+      if (!tmp) return tmp.error();
+      probe_dir.emplace(std::move(*tmp));
+      return probe_kernel_for(builder, k, boots[i]->path, probe_dir->path());
+    };
+    auto decision = choose_accel(setup);
+    if (!decision) return fail(decision.error().message);
+    if (decision->interrupted) {
+      printer.print("kgrid: interrupted while probing KVM; nothing was run");
+      return 130;
+    }
+    if (decision->fell_back) printer.print("kgrid: " + decision->reason);
+    if (decision->probed && decision->kvm)
+      printer.print(fmt::format("kgrid: KVM: {} (the probe took {:.2f}s)", decision->reason, decision->probe_s));
+    accel[k.arch] = *decision;
+  }
+  probe_dir.reset();
+
   RunResults run;
   run.kgrid_version = "0.1.0";
   run.started_at = results::utc_now_iso8601();
-  run.accel = kvm ? "kvm" : "tcg";
+  if (!kernels->empty()) {
+    const AccelDecision& first = accel[kernels->front().arch];
+    run.accel = first.kvm ? "kvm" : "tcg";
+    run.accel_reason = first.reason;
+  }
   std::vector<VmJob> jobs;
+  std::vector<QemuOptions> qemu_options;  // per job, to boot it again under TCG
   for (const auto& k : *kernels) {
     KernelResult r;
     r.id = k.id;
@@ -191,6 +245,7 @@ int run_command(const RunOptions& options) {
     r.image = k.image.string();
     r.source = k.source;
     r.reason = "not run yet";
+    r.accel = accel[k.arch].kvm ? "kvm" : "tcg";
     run.kernels.push_back(r);
 
     fs::path dir = options.out / "kernels" / k.id;
@@ -217,7 +272,7 @@ int run_command(const RunOptions& options) {
     q.nonce = make_nonce();
     q.memory_mb = options.memory_mb;
     q.cpu = options.cpu;
-    q.kvm = kvm;
+    q.kvm = accel[k.arch].kvm;
     q.quiet = options.quiet_kernel;
     VmJob job;
     job.id = k.id;
@@ -226,13 +281,9 @@ int run_command(const RunOptions& options) {
     job.planned_tests = kernel_plan.tests.size();
     job.console_log = dir / "console.log";
     job.deadlines = options.deadlines;
-    if (auto st = results::write_file_atomic(dir / "qemu.cmd", shell_quote(job.argv) + "\n"); !st)
-      return fail(st.error().message);
-    // The same, machine-readable, for `kgrid repro OUT/kernels/<id>`.
-    ReproSpec repro{k.id, job.argv, job.nonce, job.planned_tests, job.deadlines};
-    if (auto st = results::write_file_atomic(dir / "qemu.json", format_qemu_json(repro)); !st)
-      return fail(st.error().message);
+    if (auto st = write_vm_files(dir, job); !st) return fail(st.error().message);
     jobs.push_back(std::move(job));
+    qemu_options.push_back(q);
   }
   for (const auto& [k, reason] : predicted_boot_fail) {  // after the booted ones: job i is run.kernels[i]
     KernelResult r;
@@ -249,17 +300,49 @@ int run_command(const RunOptions& options) {
   if (auto st = results::write_results_json(options.out, run); !st) return fail(st.error().message);
 
   // 3. Boot them all.
+  std::string accel_text = kernels->empty() ? "TCG" : accel_label(accel[kernels->front().arch]);
   printer.print(fmt::format("kgrid: {} kernel(s), {} at a time, {}", jobs.size(),
-                            std::min(options.jobs, jobs.size()), kvm ? "KVM" : "TCG (no usable /dev/kvm)"));
+                            std::min(options.jobs, jobs.size()), accel_text));
   SweepObserver observer(run, *kernels, options.out, printer);
   observer.driver_tests = *drivers;
   // The slowest kernels of earlier sweeps first (host/durations.h).
   auto cache = kernels::cache_dir();
   fs::path durations_file = cache ? *cache / "durations.tsv" : fs::path();
   std::vector<std::string> keys;
-  for (const auto& job : jobs) keys.push_back(duration_key(run.accel, job.id));
+  std::vector<size_t> all;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    keys.push_back(duration_key(run.kernels[i].accel, jobs[i].id));
+    all.push_back(i);
+  }
   Durations known = durations_file.empty() ? Durations{} : read_durations(durations_file);
+  observer.set_pass(all, /*retry_kvm=*/true);
   PoolResult pool = run_pool(jobs, options.jobs, observer, longest_first(keys, known));
+
+  // Kernels that never reached init under KVM run again under TCG.
+  if (!pool.interrupted && !observer.kvm_failures.empty()) {
+    std::vector<VmJob> again;
+    std::vector<size_t> map;
+    for (const auto& [i, what] : observer.kvm_failures) {
+      KernelResult& r = run.kernels[i];
+      printer.print(fmt::format("kgrid: {}: did not reach init under KVM ({}); running it again under TCG", r.id, what));
+      QemuOptions q = qemu_options[i];
+      q.kvm = false;
+      q.nonce = make_nonce();
+      VmJob job = jobs[i];
+      job.argv = qemu_argv(q, *find_arch(q.arch));
+      job.nonce = q.nonce;
+      if (auto st = write_vm_files(options.out / "kernels" / r.id, job); !st)
+        printer.print("kgrid: warning: " + st.error().message);
+      r.accel = "tcg";
+      r.accel_note = "under KVM it did not reach init (" + what + "); this verdict is TCG's";
+      keys[i] = duration_key("tcg", r.id);
+      again.push_back(std::move(job));
+      map.push_back(i);
+    }
+    observer.kvm_failures.clear();
+    observer.set_pass(map, /*retry_kvm=*/false);
+    pool = run_pool(again, options.jobs, observer);
+  }
   printer.finish();
   if (!pool.interrupted && !durations_file.empty()) {
     Durations fresh;

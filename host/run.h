@@ -19,7 +19,8 @@ struct RunOptions {
   std::string append;                // extra kernel command line
   int memory_mb = 512;
   std::string cpu;  // QEMU -cpu; empty: kgrid's default (host/qemu.cc)
-  bool no_kvm = false;
+  std::string accel;  // --accel auto|kvm|tcg; empty: KGRID_ACCEL, KGRID_NO_KVM, else auto (host/accel.h)
+  bool no_kvm = false;  // --no-kvm: the same as --accel tcg
   bool quiet_kernel = false;
   std::string boot = "auto";        // auto, pvh or bzimage (kernels/vmlinux.h)
   std::string mirror;                // Debian mirror override

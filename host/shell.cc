@@ -8,11 +8,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
-#include <random>
 #include <system_error>
 
+#include "host/accel_probe.h"
 #include "host/initramfs_build.h"
 #include "host/kernel_set.h"
 #include "host/qemu.h"
@@ -42,12 +43,6 @@ Result<int> free_local_port() {
       ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
     return make_error(std::string("cannot find a free TCP port: ") + std::strerror(errno));
   return static_cast<int>(ntohs(addr.sin_port));
-}
-
-std::string make_nonce() {
-  std::random_device rd;
-  std::uniform_int_distribution<uint64_t> dist;
-  return fmt::format("{:016x}", dist(rd));
 }
 
 Result<plan::Plan> shell_plan(const ShellOptions& o) {
@@ -155,7 +150,17 @@ int shell_command(const ShellOptions& o) {
   q.nonce = make_nonce();
   q.memory_mb = o.memory_mb;
   q.cpu = o.cpu;
-  q.kvm = !o.no_kvm && kvm_usable();
+  auto request = accel_request(o.accel, o.no_kvm, std::getenv);
+  if (!request) return fail(request.error().message);
+  AccelSetup setup;
+  setup.request = *request;
+  setup.guest_arch = k.arch;
+  setup.probe_kernel = [&]() { return probe_kernel_for(builder, k, k.image, tmp->path()); };
+  auto accel = choose_accel(setup);
+  if (!accel) return fail(accel.error().message);
+  if (accel->interrupted) return 130;
+  if (accel->fell_back) fmt::print("kgrid shell: {}\n", accel->reason);
+  q.kvm = accel->kvm;
   if (o.gdb) {
     auto port = o.gdb_port > 0 ? Result<int>(o.gdb_port) : free_local_port();
     if (!port) return fail(port.error().message);
@@ -166,7 +171,7 @@ int shell_command(const ShellOptions& o) {
                 (k.arch == "x86_64" ? "qemu-system-x86" : "qemu-system-arm"));
 
   fmt::print("kgrid shell: booting {} ({}, {}). Leave with poweroff, exit or Ctrl-D in the guest, or Ctrl-A x.\n",
-             k.id, k.release, q.kvm ? "KVM" : "TCG");
+             k.id, k.release, accel_label(*accel));
   if (o.gdb) print_gdb_help(q.gdb_port, o.vmlinux);
   std::fflush(stdout);
 

@@ -20,6 +20,7 @@ struct ShellOptions {
   std::string append;                // extra kernel command line
   int memory_mb = 512;
   std::string cpu;  // QEMU -cpu; empty: kgrid's default
+  std::string accel;  // --accel auto|kvm|tcg (host/accel.h)
   bool no_kvm = false;
   std::string mirror;
   std::filesystem::path guest_dir;   // default: next to the kgrid executable

@@ -102,6 +102,7 @@ std::string suite(const ReportInput& in, const Row& row, Counts& total) {
   out += property("console", "kernels/" + k.id + "/console.log");
   if (k.verdict != Verdict::Pass) out += property("repro", repro_command(in.out_dir, k));
   for (const auto& w : k.warnings) out += property("warning", w);
+  if (!k.accel.empty()) out += property("accel", k.accel_note.empty() ? k.accel : k.accel + ", " + k.accel_note);
   out += "    </properties>\n";
   out += cases;
   std::string tail = file_tail(in.out_path / "kernels" / k.id / "console.log", kConsoleLines, kConsoleBytes);

@@ -122,6 +122,7 @@ std::string row_html(const GridView& view, const Row& row, const Trends* trends)
                                     badge("", k.verdict), k.reason.empty() ? "" : "<pre class=\"why\">" + esc(k.reason) + "</pre>",
                                     console_href(k), esc(k.version), esc(k.source));
   for (const auto& w : k.warnings) kdetail += "<p>warning: " + esc(w) + "</p>";
+  if (!k.accel_note.empty()) kdetail += "<p>accel: " + esc(k.accel + ", " + k.accel_note) + "</p>";
   out += fmt::format("<td class=\"kv v-{0}\" data-v=\"{1}\" tabindex=\"0\"{2}>{0}<div class=\"detail\">{3}</div></td>",
                      verdict_name(k.verdict), static_cast<int>(k.verdict), kreason, kdetail);
   out += fmt::format("<td class=\"num\" data-v=\"{0}\">{1}</td>", k.boot_s > 0 ? num(k.boot_s) : "",
@@ -168,6 +169,7 @@ std::string format_matrix_html(const ReportInput& in) {
   out += fmt::format("<p class=\"meta\">{} kernel(s) · {} column(s) · started {} · accel {} · wall {:.1f} s · kgrid {}{}</p>\n",
                      view.kernels, view.columns.size(), esc(run.started_at), esc(run.accel), run.wall_s,
                      esc(run.kgrid_version), run.interrupted ? " · <b>interrupted</b>" : "");
+  if (!run.accel_reason.empty()) out += "<p class=\"meta\">accel: " + esc(run.accel_reason) + "</p>\n";
   out += "<div class=\"totals\">";
   for (const auto& [v, count] : view.totals)
     out += fmt::format("<span class=\"chip s-{0}\" style=\"color:#fff\">{1} {0}</span>", verdict_name(v), count);

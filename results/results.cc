@@ -60,6 +60,8 @@ json kernel_to_json(const KernelResult& k) {
           {"duration_s", k.duration_s},
           {"boot_s", k.boot_s},
           {"init_s", k.init_s},
+          {"accel", k.accel},
+          {"accel_note", k.accel_note},
           {"warnings", k.warnings},
           {"builds", builds},
           {"tests", tests}};
@@ -190,6 +192,8 @@ Result<KernelResult> kernel_from_json(const json& j, const std::string& where) {
   KGRID_OPT(k.duration_s, j, where, "duration_s", 0.0);
   KGRID_OPT(k.boot_s, j, where, "boot_s", 0.0);
   KGRID_OPT(k.init_s, j, where, "init_s", 0.0);
+  KGRID_OPT(k.accel, j, where, "accel", "");
+  KGRID_OPT(k.accel_note, j, where, "accel_note", "");
   KGRID_OPT(k.warnings, j, where, "warnings", std::vector<std::string>{});
   if (auto st = array_from_json(j, where, "builds", build_from_json, k.builds); !st) return st.error();
   if (auto st = array_from_json(j, where, "tests", test_from_json, k.tests); !st) return st.error();
@@ -212,7 +216,7 @@ std::string to_json(const RunResults& run) {
   json j = {{"schema", kSchemaVersion},     {"kgrid_version", run.kgrid_version},
             {"started_at", run.started_at}, {"wall_s", run.wall_s},
             {"interrupted", run.interrupted}, {"accel", run.accel},
-            {"kernels", kernels}};
+            {"accel_reason", run.accel_reason}, {"kernels", kernels}};
   return j.dump(2) + "\n";
 }
 
@@ -238,6 +242,7 @@ Result<RunResults> from_json(std::string_view text) {
   KGRID_OPT(run.wall_s, j, where, "wall_s", 0.0);
   KGRID_OPT(run.interrupted, j, where, "interrupted", false);
   KGRID_OPT(run.accel, j, where, "accel", "");
+  KGRID_OPT(run.accel_reason, j, where, "accel_reason", "");
   auto kernels = j.find("kernels");
   if (kernels == j.end()) return make_error("results.kernels: missing");
   if (!kernels->is_array()) return make_error("results.kernels: expected an array");

@@ -63,6 +63,8 @@ struct KernelResult {
   std::vector<BuildResult> builds;
   // Schema 2, additive:
   double init_s = 0;     // the guest's own clock (CLOCK_BOOTTIME) when init started: kernel boot to init; 0 if not reported
+  std::string accel;       // kvm or tcg: what this kernel's verdict was found under; empty: not booted
+  std::string accel_note;  // why it differs from the run's choice, e.g. a KVM boot that never reached init
 };
 
 struct RunResults {
@@ -71,6 +73,7 @@ struct RunResults {
   double wall_s = 0;
   bool interrupted = false;
   std::string accel;  // kvm or tcg
+  std::string accel_reason;  // why: "KVM unusable: ...; using TCG", "asked for with --accel tcg", how KVM proved itself
   std::vector<KernelResult> kernels;
 };
 

@@ -51,11 +51,19 @@ TEST_CASE("results survive JSON") {
   CHECK(back->kernels[0].init_s == 0);
 
   RunResults run = sample();
+  run.accel_reason = "KVM unusable: there is no /dev/kvm; using TCG";
+  run.kernels[0].accel = "tcg";
+  run.kernels[0].accel_note = "under KVM it did not reach init (BOOT_FAIL: ...); this verdict is TCG's";
   run.kernels[0].init_s = 1.25;
   run.kernels[0].tests[0].metrics["cost.overhead_pct"] = 14.5;
   back = from_json(to_json(run));
   REQUIRE(back.ok());
   CHECK(back->kernels[0].init_s == 1.25);
+  CHECK(back->accel_reason == run.accel_reason);
+  CHECK(back->kernels[0].accel == "tcg");
+  CHECK(back->kernels[0].accel_note == run.kernels[0].accel_note);
+  CHECK(format_summary(*back).find("accel: KVM unusable: there is no /dev/kvm; using TCG\n") != std::string::npos);
+  CHECK(format_summary(*back).find("    accel: tcg, under KVM it did not reach init") != std::string::npos);
   CHECK(back->kernels[0].tests[0].metrics.at("cost.overhead_pct") == 14.5);
   auto bad = from_json(R"({"schema": 2, "kernels": [{"id": "a", "verdict": "PASS", "init_s": "1"}]})");
   REQUIRE_FALSE(bad.ok());

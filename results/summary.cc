@@ -60,6 +60,7 @@ void kernel_lines(std::string& out, const KernelResult& k, bool failing, const s
     out += test_line + "\n";
   }
   for (const auto& w : k.warnings) out += "    warning: " + w + "\n";
+  if (!k.accel_note.empty()) out += "    accel: " + k.accel + ", " + k.accel_note + "\n";
 }
 
 }  // namespace
@@ -78,6 +79,7 @@ std::string format_summary(const RunResults& run, const std::string& out_dir) {
   std::string out = fmt::format("kgrid {}  started {}  accel {}  {} kernel(s)  wall {:.1f}s{}\n",
                                 run.kgrid_version, run.started_at, run.accel, run.kernels.size(),
                                 run.wall_s, run.interrupted ? "  INTERRUPTED" : "");
+  if (!run.accel_reason.empty()) out += "accel: " + run.accel_reason + "\n";
   for (const auto& group : view.groups) {
     std::map<Verdict, int> totals;
     for (const auto& row : group.rows) ++totals[row.kernel->verdict];

@@ -34,7 +34,8 @@ std::string format_summary_md(const ReportInput& in) {
 
   std::string out = fmt::format("### {} kgrid: {} of {} kernel(s) passed\n\n", all_ok ? "✅" : "❌", passed,
                                 run.kernels.size());
-  out += fmt::format("accel {} · wall {:.1f} s · started {} · kgrid {}{}\n\n", md_cell(run.accel), run.wall_s,
+  out += fmt::format("accel {}{} · wall {:.1f} s · started {} · kgrid {}{}\n\n", md_cell(run.accel),
+                     run.accel_reason.empty() ? "" : " (" + md_cell(run.accel_reason) + ")", run.wall_s,
                      md_cell(run.started_at), md_cell(run.kgrid_version),
                      run.interrupted ? " · **interrupted**" : "");
 

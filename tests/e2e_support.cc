@@ -20,8 +20,14 @@ std::string quote(const std::string& s) {
 }
 }  // namespace
 
-Command run_kgrid(const std::vector<std::string>& args) {
-  std::string cmd = quote(std::string(KGRID_BIN_DIR) + "/kgrid");
+Command run_kgrid(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  std::string cmd;
+  if (!env.empty()) {
+    cmd = "env";
+    for (const auto& e : env) cmd += " " + quote(e);
+    cmd += " ";
+  }
+  cmd += quote(std::string(KGRID_BIN_DIR) + "/kgrid");
   for (const auto& a : args) cmd += " " + quote(a);
   cmd += " 2>&1";
   Command result;

@@ -15,8 +15,9 @@ struct Command {
   std::string output;  // stdout and stderr together
 };
 
-// Runs build/bin/kgrid with args; output captured.
-Command run_kgrid(const std::vector<std::string>& args);
+// Runs build/bin/kgrid with args; output captured. `env` ("NAME=value")
+// is added to its environment.
+Command run_kgrid(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
 // A fresh output directory under the build tree, removed at exit.
 class OutDir {
