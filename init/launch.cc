@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "init/guest_io.h"
+#include "guest/guest_io.h"
 
 namespace kgrid::init {
 namespace {

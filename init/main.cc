@@ -9,10 +9,10 @@
 
 #include <string>
 
-#include "init/guest_io.h"
+#include "guest/guest_io.h"
 #include "init/launch.h"
 #include "init/mounts.h"
-#include "init/runner_contract.h"
+#include "guest/runner_contract.h"
 
 using namespace kgrid;
 using namespace kgrid::init;

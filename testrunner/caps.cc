@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "init/guest_io.h"
+#include "guest/guest_io.h"
 
 namespace kgrid::testrunner {
 namespace {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "init/guest_io.h"
+#include "guest/guest_io.h"
 #include "testrunner/text.h"
 
 namespace kgrid::testrunner {

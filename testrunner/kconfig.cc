@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "init/guest_io.h"
+#include "guest/guest_io.h"
 #include "testrunner/text.h"
 
 namespace kgrid::testrunner {

@@ -1,5 +1,5 @@
 // kgrid-testrunner: runs the plan's tests inside the guest and reports them
-// over the console protocol. Started by kgrid-init (see init/runner_contract.h):
+// over the console protocol. Started by kgrid-init (see guest/runner_contract.h):
 // exits 0 if and only if it has written END.
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,8 +10,8 @@
 
 #include "common/plan.h"
 #include "common/protocol.h"
-#include "init/guest_io.h"
-#include "init/runner_contract.h"
+#include "guest/guest_io.h"
+#include "guest/runner_contract.h"
 #include "testrunner/caps.h"
 #include "testrunner/consumer_format.h"
 #include "testrunner/judge.h"

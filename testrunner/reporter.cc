@@ -1,6 +1,6 @@
 #include "testrunner/reporter.h"
 
-#include "init/guest_io.h"
+#include "guest/guest_io.h"
 #include "testrunner/text.h"
 
 namespace kgrid::testrunner {
