@@ -145,7 +145,7 @@ sum() { printf '%s\n' "$@" | awk '$1 == "-" { bad = 1 } { s += $1 } END { if (ba
 KGRID_CACHE=${KGRID_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kgrid}
 BENCH_CACHE=$KGRID_CACHE/bench
 
-# The Debian mirror, as kgrid finds it (kernels/apt_sources.cc): $KGRID_MIRROR,
+# The Debian mirror, as kgrid finds it (kernels/debian/apt_sources.cc): $KGRID_MIRROR,
 # else the first http(s)/file URI of an enabled "deb" source in
 # /etc/apt/sources.list, sources.list.d/*.list and *.sources whose suites are
 # all Debian suites, preferring one that serves "main".

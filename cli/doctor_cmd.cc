@@ -17,9 +17,9 @@
 #include "cli/shell_cmd.h"
 #include "sweep/shell_files.h"
 #include "vm/session.h"
-#include "kernels/apt_sources.h"
+#include "kernels/debian/apt_sources.h"
 #include "kernels/cache.h"
-#include "kernels/signature.h"
+#include "kernels/debian/signature.h"
 #include "kernels/subprocess.h"
 
 namespace kgrid::host {

@@ -1,9 +1,9 @@
-// `kgrid kernels build --src TREE`: see kernels/source_build.h.
+// `kgrid kernels build --src TREE`: see kernels/source/source_build.h.
 #include <cstdio>
 #include <fmt/format.h>
 
 #include "cli/kernels_cmd.h"
-#include "kernels/source_build.h"
+#include "kernels/source/source_build.h"
 
 namespace kgrid::host {
 

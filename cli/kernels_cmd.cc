@@ -8,15 +8,15 @@
 #include <nlohmann/json.hpp>
 
 #include "kernels/cache.h"
-#include "kernels/catalog.h"
-#include "kernels/config.h"
-#include "kernels/debian.h"
+#include "kernels/debian/catalog.h"
+#include "kernels/image/config.h"
+#include "kernels/debian/debian.h"
 #include "kernels/gc.h"
-#include "kernels/headers.h"
-#include "kernels/headers_toolchain.h"
-#include "kernels/image.h"
-#include "kernels/preflight.h"
-#include "kernels/url_kernel.h"
+#include "kernels/headers/headers.h"
+#include "kernels/headers/headers_toolchain.h"
+#include "kernels/image/image.h"
+#include "kernels/image/preflight.h"
+#include "kernels/download/url_kernel.h"
 
 namespace kgrid::host {
 namespace fs = std::filesystem;

@@ -17,10 +17,10 @@
 #include "sweep/kernel_set.h"
 #include "vm/qemu.h"
 #include "kernels/cache.h"
-#include "kernels/vmlinux.h"
-#include "kernels/preflight.h"
+#include "kernels/image/vmlinux.h"
+#include "kernels/image/preflight.h"
 #include "sweep/spec_kernel.h"
-#include "kernels/config.h"
+#include "kernels/image/config.h"
 #include "vm/repro_spec.h"
 #include "cli/shell_cmd.h"
 #include "vm/session.h"
@@ -162,7 +162,7 @@ int run_command(const RunOptions& options) {
   auto kernels = resolve_kernels(names, ResolveOptions{options.mirror});
   if (!kernels) return fail(kernels.error().message);
   // A kernel whose config cannot run kgrid's harness is not booted: its
-  // verdict is BOOT_FAIL with the reason (kernels/preflight.h).
+  // verdict is BOOT_FAIL with the reason (kernels/image/preflight.h).
   std::vector<std::pair<ResolvedKernel, std::string>> predicted_boot_fail;
   std::erase_if(*kernels, [&](const ResolvedKernel& k) {
     auto pre = kernels::preflight(k.image, k.config);
@@ -189,7 +189,7 @@ int run_command(const RunOptions& options) {
   if (!drivers) return fail(drivers.error().message);
 
   // What QEMU boots: with --boot auto/pvh, each bzImage's payload is
-  // decompressed once on the host into a cached vmlinux (kernels/vmlinux.h),
+  // decompressed once on the host into a cached vmlinux (kernels/image/vmlinux.h),
   // several kernels at once.
   auto boot_mode = kernels::parse_boot_mode(options.boot);
   if (!boot_mode) return fail(boot_mode.error().message);

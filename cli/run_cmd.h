@@ -22,7 +22,7 @@ struct RunOptions {
   std::string accel;  // --accel auto|kvm|tcg; empty: KGRID_ACCEL, KGRID_NO_KVM, else auto (vm/accel.h)
   bool no_kvm = false;  // --no-kvm: the same as --accel tcg
   bool quiet_kernel = false;
-  std::string boot = "auto";        // auto, pvh or bzimage (kernels/vmlinux.h)
+  std::string boot = "auto";        // auto, pvh or bzimage (kernels/image/vmlinux.h)
   std::string mirror;                // Debian mirror override
   std::filesystem::path guest_dir;   // where kgrid-init etc. live; default: next to kgrid
   PlanOptions plan;

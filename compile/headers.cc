@@ -3,9 +3,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "kernels/catalog.h"
-#include "kernels/headers.h"
-#include "kernels/headers_toolchain.h"
+#include "kernels/debian/catalog.h"
+#include "kernels/headers/headers.h"
+#include "kernels/headers/headers_toolchain.h"
 
 namespace kgrid::host {
 

@@ -1,6 +1,6 @@
 // Where a kernel's headers come from for the compile grid, and how to drive
 // kbuild with them: Debian kernels get theirs from the kernels cache
-// (kernels/headers.h: downloaded, verified, paths fixed, a backports kbuild
+// (kernels/headers/headers.h: downloaded, verified, paths fixed, a backports kbuild
 // when this machine's glibc is too old); --headers DIR and
 // /lib/modules/<release>/build serve any other kernel.
 #pragma once
@@ -32,7 +32,7 @@ Result<HeaderTree> header_tree_for(const ResolvedKernel& kernel, const HeadersOp
 Result<HeaderTree> header_tree_at(const std::filesystem::path& build_dir, const std::string& release);
 
 // The make variables for building a module in `tree` with `compiler`
-// (kernels/headers_toolchain.h: CC, and switching off what this compiler or
+// (kernels/headers/headers_toolchain.h: CC, and switching off what this compiler or
 // machine cannot do, such as -fmin-function-alignment before gcc 14).
 std::vector<std::string> kbuild_make_vars(const HeaderTree& tree, const Compiler& compiler);
 

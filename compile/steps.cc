@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "compile/headers.h"
-#include "kernels/config.h"
+#include "kernels/image/config.h"
 
 namespace kgrid::host {
 

@@ -14,10 +14,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "kernels/deb.h"
+#include "kernels/unpack/deb.h"
 #include "kernels/sha256.h"
 #include "kernels/subprocess.h"
-#include "kernels/testing_http.h"
+#include "kernels/download/testing_http.h"
 
 namespace kgrid::kernels::testing {
 namespace fs = std::filesystem;

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kernels/debian.h"
+#include "kernels/debian/debian.h"
 
 namespace kgrid::kernels::testing {
 

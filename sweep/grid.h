@@ -3,7 +3,7 @@
 //
 //   debian = "bookworm/linux-image-amd64"     a Debian package (metapackages are followed)
 //   select = { suite = "trixie", series = "6.12", flavor = "*", newest = 2, arch = "amd64" }
-//                                             kernels from the archive's catalog (kernels/query.h)
+//                                             kernels from the archive's catalog (kernels/debian/query.h)
 //   url = "https://host/bzImage", sha256 = "<64 hex>"
 //                                             a pinned download: a bzImage, a .deb or an RPM
 //   path = "images/vmlinuz-6.1.0"             a local image, relative to the grid file

@@ -3,7 +3,7 @@
 #include <system_error>
 
 #include "kernels/cache.h"
-#include "kernels/config.h"
+#include "kernels/image/config.h"
 
 namespace kgrid::host {
 

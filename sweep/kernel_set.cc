@@ -7,13 +7,13 @@
 #include <set>
 #include <system_error>
 
-#include "kernels/catalog.h"
-#include "kernels/config.h"
-#include "kernels/debian.h"
-#include "kernels/image.h"
-#include "kernels/package_files.h"
+#include "kernels/debian/catalog.h"
+#include "kernels/image/config.h"
+#include "kernels/debian/debian.h"
+#include "kernels/image/image.h"
+#include "kernels/unpack/package_files.h"
 #include "kernels/sha256.h"
-#include "kernels/url_kernel.h"
+#include "kernels/download/url_kernel.h"
 
 namespace kgrid::host {
 namespace {
