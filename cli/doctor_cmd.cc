@@ -3,6 +3,7 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -87,7 +88,9 @@ DoctorCheck accel_check(const DoctorOptions& o, DoctorReport& report) {
     dir.emplace(std::move(*tmp));
     return probe_kernel_for(*builder, *k, k->image, dir->path());
   };
+  auto t0 = std::chrono::steady_clock::now();
   auto d = choose_accel(setup);
+  double took_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!d) {
     c.level = CheckLevel::Problem;
     c.value = d.error().message;
@@ -97,8 +100,13 @@ DoctorCheck accel_check(const DoctorOptions& o, DoctorReport& report) {
   }
   report.accel = d->kvm ? "kvm" : "tcg";
   report.accel_reason = d->reason;
-  c.value = d->kvm ? "KVM: " + d->reason : accel_label(*d);
-  if (d->probed) c.value += fmt::format(" (probe took {:.2f}s)", d->probe_s);
+  c.value = d->kvm ? "KVM: " + d->reason : d->fell_back ? d->reason : accel_label(*d);
+  if (d->probed)
+    c.value += fmt::format(" (a probe boot just now: {:.2f}s)", d->probe_s);
+  else if (d->from_cache)
+    c.value += fmt::format(" (decided in {:.1f} ms by an earlier probe in this host boot)", took_ms);
+  else if (d->fell_back)
+    c.value += fmt::format(" (decided in {:.1f} ms from this host's signals)", took_ms);
   if (!d->kvm && d->fell_back) {
     c.level = CheckLevel::Note;
     c.fix = "none needed: kgrid runs every kernel under TCG (2-3 s to init); KVM would be faster";

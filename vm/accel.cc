@@ -101,6 +101,7 @@ Result<AccelDecision> decide_accel(const AccelInputs& in) {
   if (auto why = kvm_refusal(in.facts, in.guest_arch)) return unusable(*why);
 
   std::optional<ProbeVerdict> verdict = in.cached ? in.cached() : std::nullopt;
+  d.from_cache = verdict.has_value();
   if (!verdict && in.probe) {
     auto probed = in.probe();
     if (probed && probed->interrupted) {

@@ -74,7 +74,8 @@ struct AccelDecision {
   std::string reason;
   bool fell_back = false;   // auto chose TCG: say so once
   std::string cause;        // when KVM is unusable: just why ("/dev/kvm is provided by kvm_pvm, ...")
-  bool probed = false;      // a probe boot ran now (not from the cache)
+  bool probed = false;      // a probe boot ran now
+  bool from_cache = false;  // the probe verdict of an earlier run in this host boot decided
   double probe_s = 0;
   bool interrupted = false; // the probe was interrupted: stop, nothing was decided
 };

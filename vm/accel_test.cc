@@ -156,6 +156,8 @@ TEST_CASE("without a signal the probe boot decides, once, and its verdict is sto
   REQUIRE(second);
   CHECK_FALSE(second->kvm);
   CHECK_FALSE(second->probed);
+  CHECK(second->from_cache);
+  CHECK_FALSE(first->from_cache);
   CHECK(probes == 1);
 
   stored = ProbeVerdict{true, "a probe boot of k under KVM reached init in 0.40s", 0.8, "k"};
