@@ -16,6 +16,7 @@
 #include "kernels/cache.h"
 #include "probes/driver_sources.h"
 #include "results/results.h"
+#include "common/version.h"
 
 namespace kgrid::host {
 
@@ -184,7 +185,7 @@ int build_command(const BuildCommandOptions& options) {
   // results.json: each kernel with its builds; its verdict is the builds'
   // (nothing booted): FAIL if one failed to build, SKIP if none built.
   results::RunResults run;
-  run.kgrid_version = "0.1.0";
+  run.kgrid_version = kgrid::kVersion;
   run.started_at = results::utc_now_iso8601();
   bool any_fail = false;
   for (size_t i = 0; i < kernels->size(); ++i) {

@@ -21,7 +21,7 @@
 #include "kernels/debian/apt_sources.h"
 #include "kernels/cache.h"
 #include "kernels/debian/signature.h"
-#include "kernels/subprocess.h"
+#include "util/process.h"
 
 namespace kgrid::host {
 namespace {
@@ -33,16 +33,16 @@ const char* level_name(CheckLevel l) { return l == CheckLevel::Ok ? "ok" : l == 
 DoctorCheck qemu_check(const std::string& arch, const std::string& package, bool needed) {
   const ArchSpec* spec = find_arch(arch);
   DoctorCheck c{"qemu " + arch};
-  fs::path path = spec ? find_in_path(spec->qemu_binary) : fs::path();
+  fs::path path = spec ? fs::path(find_in_path(spec->qemu_binary)) : fs::path();
   if (path.empty()) {
     c.level = needed ? CheckLevel::Problem : CheckLevel::Note;
     c.value = (spec ? spec->qemu_binary : "qemu") + " not found";
     c.fix = "apt-get install " + package + (needed ? "" : " (only for " + arch + " kernels)");
     return c;
   }
-  kernels::ProcessOptions po;
+  ProcessOptions po;
   po.timeout = std::chrono::seconds(10);
-  auto version = kernels::run_process({path.string(), "--version"}, po);
+  auto version = run_process({path.string(), "--version"}, po);
   std::string first = version && version->ok() ? version->out.substr(0, version->out.find('\n')) : "version unknown";
   c.value = path.string() + ": " + first;
   return c;

@@ -17,6 +17,8 @@
 #include "kernels/image/image.h"
 #include "kernels/image/preflight.h"
 #include "kernels/download/url_kernel.h"
+#include "util/files.h"
+#include "util/process.h"
 
 namespace kgrid::host {
 namespace fs = std::filesystem;
@@ -232,10 +234,10 @@ int kernels_headers(const KernelsOptions& o) {
     return 1;
   }
   kernels::BuildRecipe r = kernels::build_recipe(*h, o.cc);
-  std::optional<kernels::ProcessResult> made;
-  std::optional<kernels::TempPath> work;
+  std::optional<ProcessResult> made;
+  std::optional<TempPath> work;
   if (o.check && r.modules_ok) {
-    work.emplace(kernels::temp_path_for(fs::temp_directory_path() / "kgrid-module-check"));
+    work.emplace(temp_path_for(fs::temp_directory_path() / "kgrid-module-check"));
     auto m = kernels::build_test_module(*h, r, work->path());
     if (!m) {
       error(m.error().message);

@@ -14,10 +14,9 @@
 #include "cli/report_cmd.h"
 #include "cli/run_cmd.h"
 #include "cli/shell_cmd.h"
+#include "common/version.h"
 
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 // --driver-src DIR --build-cmd CMD ...: the user's own driver, for kgrid build and kgrid run.
 void add_external_driver_options(CLI::App* cmd, kgrid::host::ExternalDriverOptions& o) {
@@ -39,7 +38,7 @@ void add_external_driver_options(CLI::App* cmd, kgrid::host::ExternalDriverOptio
 int main(int argc, char** argv) {
   CLI::App app{"kgrid: a fast, truthful kernel test grid for eBPF probes and kernel modules"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", kgrid::kVersion);
 
   // kgrid run
   kgrid::host::RunOptions run;
@@ -58,6 +57,7 @@ int main(int argc, char** argv) {
                       "cannot work here) or tcg; also $KGRID_ACCEL")
       ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
   run_cmd->add_flag("--no-kvm", run.no_kvm, "The same as --accel tcg (also $KGRID_NO_KVM=1)");
+  run_cmd->add_flag("--timings", run.timings, "Print how long each of kgrid's passes took (also in results.json \"timings\")");
   run_cmd->add_flag("--quiet-kernel", run.quiet_kernel, "Boot with 'quiet' (less console output)");
   run_cmd->add_option("--boot", run.boot,
                       "auto: boot x86 kernels through PVH from their vmlinux, decompressed once on the host "

@@ -6,6 +6,7 @@
 
 #include "results/history.h"
 #include "results/reports.h"
+#include "util/files.h"
 
 namespace kgrid::host {
 namespace {
@@ -60,7 +61,7 @@ int compare_command(const CompareCmdOptions& o, std::ostream& out, std::ostream&
   };
   for (const auto& [path, text] : files) {
     if (path->empty()) continue;
-    if (auto st = results::write_file_atomic(*path, text); !st) return bad(err, st.error().message);
+    if (auto st = write_file_atomic(*path, text); !st) return bad(err, st.error().message);
   }
   return c.regressed() ? 1 : 0;
 }

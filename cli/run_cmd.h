@@ -1,11 +1,13 @@
-// `kgrid run`: resolve kernels, pack, boot them all, collect, report.
+// `kgrid run`: resolve kernels, load the tests, choose boot images and the
+// accelerator, pack, boot them all, report: named passes, each timed
+// (results.json "timings", --timings).
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "compile/run_drivers.h"
+#include "cli/run_drivers.h"
 #include "sweep/plan_builder.h"
 #include "vm/scheduler.h"
 
@@ -28,6 +30,7 @@ struct RunOptions {
   PlanOptions plan;
   Deadlines deadlines;
   DriverRunOptions drivers;          // --build, --artifacts: per-kernel drivers
+  bool timings = false;              // --timings: print how long each pass took
 };
 
 // Returns the process exit code: 0 if every kernel passed, 1 if any did not,

@@ -70,11 +70,6 @@ TEST_CASE("the static busybox from Debian's package is accepted, a dynamic binar
   CHECK_FALSE(check_static_elf(tmp->path() / "text", "x86_64"));
 }
 
-TEST_CASE("find_in_path finds executables like a shell does") {
-  CHECK(find_in_path("sh").filename() == "sh");
-  CHECK(find_in_path("no-such-program-kgrid").empty());
-}
-
 TEST_CASE("the shell overlay has busybox as /bin/sh, the profile and kgrid-test") {
   ShellFilesOptions o;
   o.busybox = "/bin/true";  // any file will do for the layout

@@ -1,4 +1,5 @@
 #include "common/plan.h"
+#include "common/text.h"
 
 #include <charconv>
 #include <optional>
@@ -17,15 +18,6 @@ std::vector<std::string> split_words(std::string_view s) {
     while (j < s.size() && s[j] != ' ' && s[j] != '\t') ++j;
     if (j > i) out.emplace_back(s.substr(i, j - i));
     i = j;
-  }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ' ';
-    out += w;
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include "compile/headers.h"
 #include "compile/steps.h"
 #include "kernels/sha256.h"
+#include "common/text.h"
 
 namespace kgrid::host {
 
@@ -34,12 +35,6 @@ std::string default_name(const fs::path& src) {
   while (!n.empty() && (n[0] == '.' || n[0] == '-')) n.erase(0, 1);
   if (n.size() > 64) n.resize(64);
   return n.empty() ? "driver" : n;
-}
-
-std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const std::string& w : words) out += (out.empty() ? "" : " ") + w;
-  return out;
 }
 
 }  // namespace

@@ -12,11 +12,6 @@
 namespace kgrid::kernels {
 namespace fs = std::filesystem;
 
-Error errno_error(std::string_view what, const fs::path& path) {
-  int e = errno;
-  return make_error(std::string(what) + " " + path.string() + ": " + std::strerror(e));
-}
-
 namespace {
 
 const char* env_nonempty(const char* name) {
@@ -57,76 +52,6 @@ Result<FileLock> FileLock::acquire(const fs::path& lock_file) {
 Result<FileLock> FileLock::try_acquire(const fs::path& lock_file) {
   return lock_with(lock_file, LOCK_EX | LOCK_NB,
                    [](UniqueFd fd) { return FileLock(std::move(fd)); });
-}
-
-TempPath& TempPath::operator=(TempPath&& o) noexcept {
-  if (this != &o) {
-    remove();
-    path_ = std::exchange(o.path_, {});
-  }
-  return *this;
-}
-
-void TempPath::remove() {
-  if (path_.empty()) return;
-  std::error_code ec;
-  fs::remove_all(path_, ec);  // best effort: nothing useful to do on failure
-  path_.clear();
-}
-
-fs::path temp_path_for(const fs::path& target) {
-  static std::atomic<unsigned> counter{0};
-  fs::path p = target;
-  p += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  return p;
-}
-
-Status make_dirs(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return make_error("cannot create directory " + dir.string() + ": " + ec.message());
-  return ok_status();
-}
-
-Status write_file_atomic(const fs::path& path, std::string_view data) {
-  if (path.has_parent_path()) {
-    Status st = make_dirs(path.parent_path());
-    if (!st) return st;
-  }
-  TempPath tmp(temp_path_for(path));
-  UniqueFd fd(::open(tmp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd.valid()) return errno_error("cannot create", tmp.path());
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("cannot write", tmp.path());
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return errno_error("cannot fsync", tmp.path());
-  fd.reset();
-  if (::rename(tmp.path().c_str(), path.c_str()) != 0) return errno_error("cannot rename to", path);
-  tmp.release();
-  return ok_status();
-}
-
-Result<std::string> read_file(const fs::path& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return errno_error("cannot open", path);
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("cannot read", path);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
 }
 
 }  // namespace kgrid::kernels

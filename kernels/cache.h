@@ -1,7 +1,6 @@
-// The kgrid cache directory and the file primitives the kernels code builds
-// on: an RAII file descriptor, an flock-based lock, a temporary path that is
-// removed unless kept, and atomic file writes (temp file + rename), so that a
-// crash or a concurrent kgrid never leaves a half-written cache entry.
+// The kgrid cache directory and the lock that guards its entries. The file
+// primitives the kernels code builds on (atomic writes, temp paths, reads)
+// are util/files.h.
 #pragma once
 
 #include <filesystem>
@@ -11,6 +10,7 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "util/files.h"
 
 namespace kgrid::kernels {
 
@@ -35,41 +35,5 @@ class FileLock {
   explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
   UniqueFd fd_;  // closing the fd releases the lock
 };
-
-// A path that is removed (recursively) when the object goes away, unless
-// release() was called. For temporary files and directories.
-class TempPath {
- public:
-  TempPath() = default;
-  explicit TempPath(std::filesystem::path p) : path_(std::move(p)) {}
-  TempPath(TempPath&& o) noexcept : path_(std::exchange(o.path_, {})) {}
-  TempPath& operator=(TempPath&& o) noexcept;
-  TempPath(const TempPath&) = delete;
-  TempPath& operator=(const TempPath&) = delete;
-  ~TempPath() { remove(); }
-
-  const std::filesystem::path& path() const { return path_; }
-  void release() { path_.clear(); }
-  void remove();
-
- private:
-  std::filesystem::path path_;
-};
-
-// A name beside `target` for a temporary file: "<target>.tmp-<pid>-<n>".
-std::filesystem::path temp_path_for(const std::filesystem::path& target);
-
-// Writes `data` to a temporary file beside `path`, fsyncs it and renames it
-// over `path`. Parent directories are created.
-Status write_file_atomic(const std::filesystem::path& path, std::string_view data);
-
-// Reads a whole file.
-Result<std::string> read_file(const std::filesystem::path& path);
-
-// mkdir -p with an error that names the directory.
-Status make_dirs(const std::filesystem::path& dir);
-
-// "<what> <path>: <strerror(errno)>"
-Error errno_error(std::string_view what, const std::filesystem::path& path);
 
 }  // namespace kgrid::kernels

@@ -7,6 +7,7 @@
 
 #include "kernels/testing.h"
 
+using namespace kgrid;
 using namespace kgrid::kernels;
 using namespace kgrid::kernels::testing;
 namespace fs = std::filesystem;

@@ -16,7 +16,7 @@
 
 #include "kernels/unpack/deb.h"
 #include "kernels/sha256.h"
-#include "kernels/subprocess.h"
+#include "util/process.h"
 #include "kernels/download/testing_http.h"
 
 namespace kgrid::kernels::testing {

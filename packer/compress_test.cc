@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <map>
 
-#include "packer/file_io.h"
+#include "util/files.h"
 #include "packer/test_support.h"
 
 namespace kgrid::packer {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <regex>
 
-#include "packer/file_io.h"
+#include "util/files.h"
 #include "packer/test_support.h"
 
 namespace kgrid::packer {

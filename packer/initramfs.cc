@@ -6,7 +6,7 @@
 #include <cstring>
 #include <system_error>
 
-#include "packer/file_io.h"
+#include "util/files.h"
 #include "packer/sha256.h"
 
 namespace kgrid::packer {

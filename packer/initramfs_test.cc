@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "packer/file_io.h"
+#include "util/files.h"
 #include "packer/test_support.h"
 
 namespace kgrid::packer {

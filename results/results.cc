@@ -213,10 +213,12 @@ Result<Verdict> parse_verdict(std::string_view name) {
 std::string to_json(const RunResults& run) {
   json kernels = json::array();
   for (const auto& k : run.kernels) kernels.push_back(kernel_to_json(k));
+  json timings = json::array();
+  for (const auto& [pass, s] : run.timings) timings.push_back({{"pass", pass}, {"s", s}});
   json j = {{"schema", kSchemaVersion},     {"kgrid_version", run.kgrid_version},
             {"started_at", run.started_at}, {"wall_s", run.wall_s},
             {"interrupted", run.interrupted}, {"accel", run.accel},
-            {"accel_reason", run.accel_reason}, {"kernels", kernels}};
+            {"accel_reason", run.accel_reason}, {"timings", timings}, {"kernels", kernels}};
   return j.dump(2) + "\n";
 }
 
@@ -243,6 +245,10 @@ Result<RunResults> from_json(std::string_view text) {
   KGRID_OPT(run.interrupted, j, where, "interrupted", false);
   KGRID_OPT(run.accel, j, where, "accel", "");
   KGRID_OPT(run.accel_reason, j, where, "accel_reason", "");
+  if (auto t = j.find("timings"); t != j.end() && t->is_array())
+    for (const auto& e : *t)
+      if (e.is_object() && e.value("pass", json()).is_string() && e.value("s", json()).is_number())
+        run.timings.emplace_back(e["pass"].get<std::string>(), e["s"].get<double>());
   auto kernels = j.find("kernels");
   if (kernels == j.end()) return make_error("results.kernels: missing");
   if (!kernels->is_array()) return make_error("results.kernels: expected an array");
@@ -274,34 +280,6 @@ std::string utc_now_iso8601() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-Status write_file_atomic(const std::filesystem::path& path, std::string_view data) {
-  std::string tmp = path.string() + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return make_error("cannot write " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string err = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return make_error("cannot write " + tmp + ": " + err);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return make_error("cannot flush " + tmp + ": " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return make_error("cannot rename " + tmp + " to " + path.string() + ": " + err);
-  }
-  return ok_status();
 }
 
 Status write_results_json(const std::filesystem::path& out_dir, const RunResults& run) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "util/files.h"
 
 namespace kgrid::results {
 
@@ -75,6 +76,8 @@ struct RunResults {
   std::string accel;  // kvm or tcg
   std::string accel_reason;  // why: "KVM unusable: ...; using TCG", "asked for with --accel tcg", how KVM proved itself
   std::vector<KernelResult> kernels;
+  // kgrid's own passes ("resolve kernels", "boot"...) and their seconds, in order.
+  std::vector<std::pair<std::string, double>> timings;
 };
 
 std::string to_json(const RunResults& run);
@@ -99,10 +102,7 @@ Status write_summary(const std::filesystem::path& out_dir, const RunResults& run
 // at its end.
 Status regenerate_reports(const std::filesystem::path& out);
 
-// Writes `data` to `path` through a temp file in the same directory and rename().
 // Now, as RunResults::started_at wants it: "2026-11-23T21:43:11Z".
 std::string utc_now_iso8601();
-
-Status write_file_atomic(const std::filesystem::path& path, std::string_view data);
 
 }  // namespace kgrid::results

@@ -56,6 +56,7 @@ TEST_CASE("results survive JSON") {
   run.kernels[0].accel_note = "under KVM it did not reach init (BOOT_FAIL: ...); this verdict is TCG's";
   run.kernels[0].init_s = 1.25;
   run.kernels[0].tests[0].metrics["cost.overhead_pct"] = 14.5;
+  run.timings = {{"resolve kernels", 0.5}, {"boot", 12.25}};
   back = from_json(to_json(run));
   REQUIRE(back.ok());
   CHECK(back->kernels[0].init_s == 1.25);
@@ -65,6 +66,7 @@ TEST_CASE("results survive JSON") {
   CHECK(format_summary(*back).find("accel: KVM unusable: there is no /dev/kvm; using TCG\n") != std::string::npos);
   CHECK(format_summary(*back).find("    accel: tcg, under KVM it did not reach init") != std::string::npos);
   CHECK(back->kernels[0].tests[0].metrics.at("cost.overhead_pct") == 14.5);
+  CHECK(back->timings == run.timings);
   auto bad = from_json(R"({"schema": 2, "kernels": [{"id": "a", "verdict": "PASS", "init_s": "1"}]})");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message == "results.kernels[0].init_s: expected a number, found string");

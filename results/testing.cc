@@ -1,4 +1,5 @@
 #include "results/testing.h"
+#include "common/version.h"
 
 #include <unistd.h>
 
@@ -50,7 +51,7 @@ KernelResult kernel(const std::string& suite, const std::string& release, const 
 
 RunResults sample_grid() {
   RunResults run;
-  run.kgrid_version = "0.1.0";
+  run.kgrid_version = kgrid::kVersion;
   run.started_at = "2026-11-20T10:00:00Z";
   run.wall_s = 61.5;
   run.accel = "kvm";

@@ -97,22 +97,6 @@ Result<fs::path> find_busybox(const std::string& arch, const BusyboxSearch& sear
                                 "shell; {}", kInstallBusybox));
 }
 
-fs::path find_in_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  size_t i = 0;
-  while (i <= dirs.size()) {
-    size_t end = dirs.find(':', i);
-    if (end == std::string::npos) end = dirs.size();
-    fs::path dir = dirs.substr(i, end - i);
-    if (dir.empty()) dir = ".";
-    fs::path candidate = dir / name;
-    if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) return candidate;
-    i = end + 1;
-  }
-  return {};
-}
-
 std::string shell_profile(const ShellFilesOptions& o) {
   std::string p =
       "# /etc/profile of a kgrid shell, read by the guest's login shell.\n"

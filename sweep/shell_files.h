@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "packer/cpio.h"
+#include "util/process.h"  // find_in_path
 
 namespace kgrid::host {
 
@@ -28,8 +29,6 @@ Result<std::filesystem::path> find_busybox(const std::string& arch, const Busybo
 // (any CPU if `arch` is empty).
 Status check_static_elf(const std::filesystem::path& path, const std::string& arch);
 
-// `name` searched in $PATH like a shell does; empty if not found.
-std::filesystem::path find_in_path(const std::string& name);
 
 struct ShellFilesOptions {
   std::filesystem::path busybox;

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "testrunner/text.h"
+#include "common/text.h"
 
 namespace kgrid::testrunner {
 namespace {
@@ -20,13 +21,6 @@ bool equal_nocase(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
-}
-
-std::string_view trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
 }
 
 // "<label>: <number>" -> label and the number's text, or false.

@@ -18,6 +18,7 @@
 #include "kernels/cache.h"
 #include "kernels/sha256.h"
 #include "results/results.h"
+#include "util/files.h"
 
 namespace kgrid::host {
 namespace {
@@ -97,7 +98,7 @@ std::string host_boot_id() {
 }
 
 std::string qemu_identity(const std::string& qemu_binary) {
-  fs::path path = qemu_binary.find('/') == std::string::npos ? find_in_path(qemu_binary) : fs::path(qemu_binary);
+  fs::path path = find_in_path(qemu_binary);
   struct stat st {};
   if (path.empty() || ::stat(path.c_str(), &st) != 0) return "";
   return fmt::format("{} {} {}", fs::absolute(path).string(), st.st_size, st.st_mtim.tv_sec);
@@ -120,7 +121,7 @@ void write_accel_cache(const AccelCacheKey& key, const ProbeVerdict& verdict) {
   if (file.empty() || key.boot_id.empty()) return;
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
-  (void)results::write_file_atomic(file, format_accel_cache(key, verdict));  // a lost verdict only means one more probe
+  (void)write_file_atomic(file, format_accel_cache(key, verdict));  // a lost verdict only means one more probe
 }
 
 }  // namespace kgrid::host

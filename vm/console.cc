@@ -134,8 +134,8 @@ void ConsoleMonitor::on_line(std::string line) {
     if (warnings_.size() < 5) warnings_.push_back(text);
     return;
   }
-  // Keep the first crash; a panic after an oops upgrades the kind but keeps
-  // the oops message, which is the cause.
+  // Keep the first crash: it is the cause. A panic that follows an oops
+  // joins the oops's trace; the kind and the message stay the oops's.
   if (!crash_) {
     crash_ = KernelCrash{std::string(kind), text, {}};
     trace_lines_wanted_ = kTraceLines;

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "results/results.h"
+#include "util/files.h"
 
 namespace kgrid::host {
 
@@ -52,7 +53,7 @@ Status update_durations(const fs::path& file, const Durations& fresh) {
   for (const auto& [key, s] : all) text += fmt::format("{:.2f}\t{}\n", s, key);
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
-  return results::write_file_atomic(file, text);
+  return write_file_atomic(file, text);
 }
 
 std::vector<size_t> longest_first(const std::vector<std::string>& keys, const Durations& log) {

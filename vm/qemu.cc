@@ -113,27 +113,4 @@ std::string make_nonce() {
   return fmt::format("{:016x}", dist(rd));
 }
 
-std::string shell_quote(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& arg : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !arg.empty();
-    for (char c : arg)
-      if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/' ||
-            c == ',' || c == ':' || c == '=' || c == '+' || c == '@'))
-        plain = false;
-    if (plain) {
-      out += arg;
-    } else {
-      out += '\'';
-      for (char c : arg) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-      }
-      out += '\'';
-    }
-  }
-  return out;
-}
-
 }  // namespace kgrid::host

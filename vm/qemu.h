@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "util/quote.h"  // shell_quote: the command line, to reproduce a run by hand
+
 namespace kgrid::host {
 
 struct QemuOptions {
@@ -59,8 +61,5 @@ size_t choose_jobs(size_t requested, size_t cores, int memory_mb, std::optional<
 
 // MemAvailable from /proc/meminfo, in KiB; nullopt if unreadable.
 std::optional<uint64_t> mem_available_kib();
-
-// A shell-quoted command line, to reproduce a run by hand.
-std::string shell_quote(const std::vector<std::string>& argv);
 
 }  // namespace kgrid::host

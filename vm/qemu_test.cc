@@ -5,6 +5,7 @@
 #include <algorithm>
 
 using namespace kgrid::host;
+using kgrid::shell_quote;
 
 TEST_CASE("the x86_64 command line has no network, no sharing and the nonce") {
   QemuOptions o;

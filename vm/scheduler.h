@@ -1,8 +1,9 @@
-// The VM pool: one event loop (ppoll) over every running VM's console pipe,
-// stderr pipe and pidfd, plus a signalfd for Ctrl-C/SIGTERM. It starts up to
-// `jobs` VMs at once, enforces the deadlines, and hands each finished VM's
-// judgement to an observer. Policy (what to run, what to print) stays with
-// the caller; tests drive it with fake "VMs" that replay recorded consoles.
+// The VM pool: it starts up to `parallel` VMs at once, feeds their consoles
+// to the monitor, enforces the deadlines, and hands each finished VM's
+// judgement to an observer. Processes and time come from outside (a
+// Launcher and a Clock, launcher.h): the real ones run QEMU under one ppoll
+// loop, the tests replay recorded consoles on a fake clock. Policy (what to
+// run, what to print) stays with the caller.
 #pragma once
 
 #include <cstddef>
@@ -10,18 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "vm/deadlines.h"
+#include "vm/launcher.h"
 #include "vm/verdict.h"
 
 namespace kgrid::host {
-
-struct Deadlines {
-  double boot_s = 90;        // QEMU start until init's BEGIN record
-  double inactivity_s = 90;  // no console output at all
-  double test_grace_s = 20;  // beyond a test's own timeout_s
-  double run_s = 900;        // the whole VM
-  double shutdown_s = 15;    // END record until QEMU exits
-  double crash_linger_s = 3; // after a panic/oops line, to collect the trace
-};
 
 struct VmJob {
   std::string id;
@@ -61,5 +55,11 @@ struct PoolResult {
 // interrupt; the caller then returns from main with 130.
 PoolResult run_pool(const std::vector<VmJob>& jobs, size_t parallel, RunObserver& observer,
                     const std::vector<size_t>& order = {});
+
+// The same with the launcher and clock given. If the launcher fails to watch
+// its VMs, every running VM is stopped and judged, and the rest are reported
+// as not run, so each job is still finished() exactly once.
+PoolResult run_pool(const std::vector<VmJob>& jobs, size_t parallel, RunObserver& observer,
+                    const std::vector<size_t>& order, Launcher& launcher, Clock& clock);
 
 }  // namespace kgrid::host

@@ -1,3 +1,6 @@
+// The pool with real processes: /bin/sh "VMs", pipes, process groups and
+// signals. Its policy (deadlines, order, failures) is tested on a fake clock
+// in pool_test.cc.
 #include "vm/scheduler.h"
 
 #include <doctest/doctest.h>
@@ -89,24 +92,6 @@ TEST_CASE("the pool runs VMs in parallel up to the limit and keeps their console
   }
 }
 
-TEST_CASE("the pool starts jobs in the order given and reports them by their own index") {
-  TempDir dir;
-  std::vector<VmJob> jobs;
-  for (int i = 0; i < 3; ++i)
-    jobs.push_back(fake_vm(dir, "k" + std::to_string(i), FakeConsole().passing_run().str(), "exit 0"));
-  jobs[1].argv = {"/nonexistent/qemu"};  // job 1 alone fails: its outcome must land on index 1
-  Recorder rec;
-  run_pool(jobs, 1, rec, {2, 0, 1});
-  CHECK(rec.started_order == std::vector<size_t>{2, 0, 1});
-  CHECK(rec.outcomes[0].judgement.verdict == Verdict::Pass);
-  CHECK(rec.outcomes[1].judgement.verdict == Verdict::InfraError);
-  CHECK(rec.outcomes[2].judgement.verdict == Verdict::Pass);
-
-  Recorder bad;  // not a permutation: the jobs' own order
-  run_pool(jobs, 1, bad, {2, 2, 0});
-  CHECK(bad.started_order == std::vector<size_t>{0, 1, 2});
-}
-
 TEST_CASE("a VM that hangs in a test is killed as TIMEOUT, with its whole process group") {
   TempDir dir;
   FakeConsole c;
@@ -127,24 +112,6 @@ TEST_CASE("a VM that hangs in a test is killed as TIMEOUT, with its whole proces
   REQUIRE(grandchild > 0);
   ::usleep(100000);
   CHECK_FALSE(process_alive(grandchild));
-}
-
-TEST_CASE("silence until the boot deadline is BOOT_FAIL") {
-  TempDir dir;
-  auto job = fake_vm(dir, "silent", "[    0.0] Linux version 9.9\r\n", "sleep 100");
-  Recorder rec;
-  run_pool({job}, 1, rec);
-  CHECK(rec.outcomes[0].judgement.verdict == Verdict::BootFail);
-  CHECK(rec.outcomes[0].judgement.reason.find("Linux version 9.9") != std::string::npos);
-}
-
-TEST_CASE("a guest that finishes but never powers off still gets its verdict") {
-  TempDir dir;
-  auto job = fake_vm(dir, "nopoweroff", FakeConsole().passing_run().str(), "sleep 100");
-  Recorder rec;
-  run_pool({job}, 1, rec);
-  CHECK(rec.outcomes[0].judgement.verdict == Verdict::Pass);
-  CHECK_FALSE(rec.outcomes[0].judgement.warnings.empty());
 }
 
 TEST_CASE("a missing QEMU binary is INFRA_ERROR, not a crash") {

@@ -205,19 +205,6 @@ Result<UniqueFd> make_fifo(const fs::path& path) {
 
 }  // namespace
 
-Result<TempDir> TempDir::create(const std::string& prefix) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = (fs::path(tmp && *tmp ? tmp : "/tmp") / (prefix + "XXXXXX")).string();
-  if (!::mkdtemp(templ.data())) return make_error("cannot create a directory like " + templ + ": " + std::strerror(errno));
-  return TempDir(templ);
-}
-
-TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 Result<std::vector<std::string>> interactive_argv(const std::vector<std::string>& argv, const fs::path& fifo_base) {
   std::vector<std::string> out;
   bool replaced = false;

@@ -14,24 +14,10 @@
 
 #include "common/result.h"
 #include "vm/console.h"
-#include "vm/process.h"
+#include "util/process.h"
+#include "util/files.h"  // TempDir
 
 namespace kgrid::host {
-
-// A private directory under $TMPDIR (or /tmp), removed with its contents.
-class TempDir {
- public:
-  static Result<TempDir> create(const std::string& prefix);
-  TempDir(TempDir&& o) noexcept : path_(std::exchange(o.path_, {})) {}
-  TempDir& operator=(TempDir&&) = delete;
-  TempDir(const TempDir&) = delete;
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  explicit TempDir(std::filesystem::path p) : path_(std::move(p)) {}
-  std::filesystem::path path_;
-};
 
 // Rewrites a QEMU argv made by qemu_argv() (console on "-chardev stdio,id=ID,...")
 // so that the console is the FIFO pair <fifo_base>.in/.out with the monitor

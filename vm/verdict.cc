@@ -63,15 +63,12 @@ std::string crash_reason(const KernelCrash& crash, const protocol::Record* runni
 Verdict combine_tests(const std::vector<TestResult>& tests) {
   if (tests.empty()) return Verdict::Fail;
   Verdict worst = Verdict::Pass;
-  bool any_pass = false;
   bool all_skip = true;
   for (const auto& t : tests) {
-    if (t.verdict == Verdict::Pass) any_pass = true;
     if (t.verdict != Verdict::Skip) all_skip = false;
     if (t.verdict != Verdict::Skip && t.verdict > worst) worst = t.verdict;
   }
   if (all_skip) return Verdict::Skip;
-  (void)any_pass;
   return worst;
 }
 
@@ -102,6 +99,11 @@ Judgement judge(const ConsoleMonitor& console, const VmEnd& end, size_t planned_
   if (end.kind == EndKind::SpawnFailed) {
     j.verdict = Verdict::InfraError;
     j.reason = "QEMU could not be started: " + end.detail;
+    return j;
+  }
+  if (end.kind == EndKind::EngineFailed) {
+    j.verdict = Verdict::InfraError;
+    j.reason = "stopped: " + end.detail;
     return j;
   }
   // A crash in the kernel outranks everything the guest said.

@@ -19,6 +19,7 @@ enum class EndKind {
   RunDeadline,   // the whole kernel took too long
   Interrupted,   // the user pressed Ctrl-C or sent SIGTERM
   SpawnFailed,   // QEMU could not be started
+  EngineFailed,  // kgrid could no longer watch the VM (detail says why)
 };
 
 struct VmEnd {

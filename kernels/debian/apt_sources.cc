@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "kernels/cache.h"
+#include "common/text.h"
 
 namespace kgrid::kernels {
 namespace {
@@ -20,12 +21,6 @@ std::vector<std::string> words(std::string_view s) {
     i = j;
   }
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
 }
 
 std::string lower(std::string_view s) {

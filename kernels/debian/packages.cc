@@ -1,4 +1,5 @@
 #include "kernels/debian/packages.h"
+#include "common/text.h"
 
 #include <charconv>
 #include <deque>
@@ -6,12 +7,6 @@
 
 namespace kgrid::kernels {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 DebFile deb_file(const PackageEntry& e, std::string path_in_deb) {
   return DebFile{e.name, e.version, e.filename, e.size, e.sha256, std::move(path_in_deb)};

@@ -1,15 +1,10 @@
 #include "kernels/debian/query.h"
+#include "common/text.h"
 
 #include <charconv>
 
 namespace kgrid::kernels {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
 
 // Lower-case letters, digits and ".+-_": what suites, arches, flavors and
 // series are made of.
@@ -22,12 +17,8 @@ bool valid_word(std::string_view s) {
   return true;
 }
 
-std::string join(const std::vector<std::string>& v) {
-  if (v.empty()) return "*";
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
+// "a,b", or "*" for none.
+std::string join_or_star(const std::vector<std::string>& v) { return v.empty() ? "*" : kgrid::join(v, ","); }
 
 }  // namespace
 
@@ -44,9 +35,9 @@ std::vector<std::string> KernelQuery::arch_list() const {
 }
 
 std::string KernelQuery::text() const {
-  std::string out = "debian:" + join(suites) + "?arch=" + join(arches);
-  if (!flavors.empty()) out += "&flavor=" + join(flavors);
-  if (!series.empty()) out += "&series=" + join(series);
+  std::string out = "debian:" + join_or_star(suites) + "?arch=" + join_or_star(arches);
+  if (!flavors.empty()) out += "&flavor=" + join_or_star(flavors);
+  if (!series.empty()) out += "&series=" + join_or_star(series);
   if (newest) out += "&newest=" + std::to_string(newest);
   return out;
 }

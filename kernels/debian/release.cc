@@ -1,16 +1,11 @@
 #include "kernels/debian/release.h"
+#include "common/text.h"
 
 #include <charconv>
 #include <cstring>
 
 namespace kgrid::kernels {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 bool is_hex64(std::string_view s) {
   if (s.size() != 64) return false;

@@ -4,7 +4,7 @@
 #include <system_error>
 
 #include "kernels/cache.h"
-#include "kernels/subprocess.h"
+#include "util/process.h"
 
 namespace kgrid::kernels {
 namespace fs = std::filesystem;

@@ -21,7 +21,7 @@
 
 #include "common/result.h"
 #include "kernels/headers/headers.h"
-#include "kernels/subprocess.h"
+#include "util/process.h"
 
 namespace kgrid::kernels {
 

@@ -7,6 +7,7 @@
 #include "kernels/headers/headers_toolchain.h"
 #include "kernels/download/http.h"
 #include "kernels/unpack/package_files.h"
+#include "util/quote.h"
 
 namespace kgrid::kernels {
 namespace fs = std::filesystem;
@@ -25,12 +26,6 @@ int release_index(std::string_view suite) {
 std::string upstream_of(std::string_view debian_version) {
   if (size_t colon = debian_version.find(':'); colon != std::string_view::npos) debian_version.remove_prefix(colon + 1);
   return std::string(debian_version.substr(0, debian_version.find('-')));
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 // The loader and library dir of an unpacked libc6 (amd64), merged /usr or not.

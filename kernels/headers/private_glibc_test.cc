@@ -7,9 +7,10 @@
 #include "kernels/headers/elf_glibc.h"
 #include "kernels/headers/headers.h"
 #include "kernels/headers/headers_toolchain.h"
-#include "kernels/subprocess.h"
+#include "util/process.h"
 #include "kernels/testing.h"
 
+using namespace kgrid;
 using namespace kgrid::kernels;
 using namespace kgrid::kernels::testing;
 namespace fs = std::filesystem;
@@ -61,7 +62,7 @@ TEST_CASE("a wrapper runs the real tool through the private loader, quoted, with
              "2.41-12+deb13u5 from trixie)\n"
              "exec '/cache/glibc/it'\\''s/root/usr/lib64/ld-linux-x86-64.so.2' --library-path "
              "'/cache/glibc/it'\\''s/root/usr/lib/x86_64-linux-gnu' --argv0 \"$0\" "
-             "'/cache/headers/x/root/usr/libexec/kgrid-glibc/k/scripts/kallsyms' \"$@\"\n");
+             "/cache/headers/x/root/usr/libexec/kgrid-glibc/k/scripts/kallsyms \"$@\"\n");  // safe words stay bare
 
   // With this machine's own loader standing in for the private one.
   ScratchDir dir;

@@ -13,7 +13,7 @@
 #include "kernels/image/image.h"
 #include "kernels/image/preflight.h"
 #include "kernels/source/source_config.h"
-#include "kernels/subprocess.h"
+#include "util/process.h"
 
 namespace kgrid::kernels {
 namespace fs = std::filesystem;

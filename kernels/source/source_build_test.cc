@@ -4,6 +4,7 @@
 
 #include "kernels/cache.h"
 
+using namespace kgrid;
 using namespace kgrid::kernels;
 namespace fs = std::filesystem;
 

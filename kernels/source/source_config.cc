@@ -1,4 +1,5 @@
 #include "kernels/source/source_config.h"
+#include "common/text.h"
 
 namespace kgrid::kernels {
 
@@ -60,12 +61,6 @@ CONFIG_MODULE_UNLOAD=y
 }
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 bool valid_name(std::string_view name) {
   if (!name.starts_with("CONFIG_") || name.size() == 7) return false;

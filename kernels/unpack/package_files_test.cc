@@ -3,9 +3,10 @@
 #include <doctest/doctest.h>
 
 #include "kernels/image/image.h"
-#include "kernels/subprocess.h"
+#include "util/process.h"
 #include "kernels/testing.h"
 
+using namespace kgrid;
 using namespace kgrid::kernels;
 using namespace kgrid::kernels::testing;
 namespace fs = std::filesystem;
@@ -121,7 +122,7 @@ TEST_CASE("packages unpack whole, with symlinks kept inside the tree") {
 }
 
 TEST_CASE("an RPM made by rpmbuild (gzip, xz and zstd payloads) gives up its kernel" *
-          doctest::skip(!kgrid::kernels::program_available("rpmbuild"))) {
+          doctest::skip(!kgrid::program_available("rpmbuild"))) {
   ScratchDir top;
   const std::string release = "6.1.0-77-amd64";
   write_file(top.path() / "SOURCES" / "vmlinuz", bz(release));

@@ -1,4 +1,4 @@
-#include "compile/run_drivers.h"
+#include "cli/run_drivers.h"
 
 #include <algorithm>
 
